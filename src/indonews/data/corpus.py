@@ -1,0 +1,138 @@
+"""Building the corpus from markup sources, corpus statistics and cross-document checks."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indonews.data.markup import lint, read_markup
+from indonews.schema import ENTITY_LABELS, RELATION_LABELS, Document, write_jsonl
+from indonews.text import sentence_spans
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class CorpusStats:
+    documents: int = 0
+    sentences: int = 0
+    entities: Counter = field(default_factory=Counter)
+    relations: Counter = field(default_factory=Counter)
+    surfaces: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, doc: Document) -> None:
+        self.documents += 1
+        self.sentences += len(sentence_spans(doc.text))
+        for e in doc.entities:
+            self.entities[e.label] += 1
+            self.surfaces[e.label].add(e.text)
+        for r in doc.relations:
+            self.relations[r.label] += 1
+
+    def row(self) -> dict:
+        return {
+            "documents": self.documents,
+            "sentences": self.sentences,
+            **{lab: self.entities[lab] for lab in ENTITY_LABELS},
+            **{f"distinct {lab}": len(self.surfaces[lab]) for lab in ENTITY_LABELS},
+            **{lab: self.relations[lab] for lab in RELATION_LABELS},
+        }
+
+
+def corpus_stats(docs: Iterable[Document]) -> CorpusStats:
+    st = CorpusStats()
+    for d in docs:
+        st.add(d)
+    return st
+
+
+def stats_table(named: dict[str, CorpusStats]) -> str:
+    """A Markdown table with one row per split (or file) and the total."""
+    total = CorpusStats()
+    for st in named.values():
+        total.documents += st.documents
+        total.sentences += st.sentences
+        total.entities.update(st.entities)
+        total.relations.update(st.relations)
+        for k, v in st.surfaces.items():
+            total.surfaces[k] |= v
+    rows = {**named, "total": total}
+    cols = list(total.row())
+    out = ["| | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, st in rows.items():
+        r = st.row()
+        out.append(f"| {name} | " + " | ".join(str(r[c]) for c in cols) + " |")
+    return "\n".join(out)
+
+
+def duplicate_sentences(named_docs: dict[str, list[Document]], min_chars: int = 25) -> list[str]:
+    """Sentences (of at least ``min_chars``) that occur more than once anywhere in the corpus."""
+    seen: dict[str, str] = {}
+    dups = []
+    for name, docs in named_docs.items():
+        for d in docs:
+            for s, e in sentence_spans(d.text):
+                sent = " ".join(d.text[s:e].split())
+                if len(sent) < min_chars:
+                    continue  # "Baca juga:" and datelines repeat by nature
+                where = f"{name}:{d.id}"
+                if sent in seen and seen[sent] != where:
+                    dups.append(f"sentence in {where} repeats {seen[sent]}: {sent[:80]!r}")
+                seen.setdefault(sent, where)
+    return dups
+
+
+@dataclass
+class BuildReport:
+    stats: dict[str, CorpusStats]
+    warnings: list[str]
+    errors: list[str]
+    written: list[str]
+
+    def render(self) -> str:
+        lines = [stats_table(self.stats)]
+        lines += [f"warning: {w}" for w in self.warnings]
+        lines += [f"error: {e}" for e in self.errors]
+        lines += [f"wrote {p}" for p in self.written]
+        lines.append(f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+        return "\n".join(lines)
+
+
+def _check(named_docs: dict[str, list[Document]]) -> tuple[list[str], list[str]]:
+    warnings = [w for docs in named_docs.values() for w in lint(docs)]
+    errors = duplicate_sentences(named_docs)
+    ids: dict[str, str] = {}
+    for name, docs in named_docs.items():
+        for d in docs:
+            if d.id in ids:
+                errors.append(f"document id {d.id!r} in {name} already used in {ids[d.id]}")
+            ids.setdefault(d.id, name)
+    return warnings, errors
+
+
+def check_markup_files(paths: list[Path], emit: str | None = None) -> BuildReport:
+    named = {str(p): read_markup(p) for p in paths}
+    warnings, errors = _check(named)
+    written = []
+    if emit:
+        write_jsonl((d for docs in named.values() for d in docs), emit)
+        written.append(emit)
+    return BuildReport({k: corpus_stats(v) for k, v in named.items()}, warnings, errors, written)
+
+
+def build_corpus(src: Path, out: Path, splits: Iterable[str] = SPLITS) -> BuildReport:
+    """Convert ``src/<split>/*.txt`` to ``out/<split>.jsonl``; nothing is written if any check fails."""
+    named: dict[str, list[Document]] = {}
+    for split in splits:
+        files = sorted((src / split).glob("*.txt"))
+        named[split] = [d for f in files for d in read_markup(f)]
+    warnings, errors = _check(named)
+    written = []
+    if not errors:
+        for split, docs in named.items():
+            path = out / f"{split}.jsonl"
+            write_jsonl(docs, path)
+            written.append(str(path))
+    return BuildReport({k: corpus_stats(v) for k, v in named.items()}, warnings, errors, written)

@@ -1,0 +1,239 @@
+"""Documents, entities and relations as ../shared/ANNOTATION.md defines them, plus IOB2 helpers.
+
+Labels live here and nowhere else: the model carries them as ``config.id2label``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENTITY_LABELS: tuple[str, ...] = ("LEADER", "VENUE", "DATE")
+RELATION_TYPES: dict[str, tuple[str, str]] = {
+    "MEET": ("LEADER", "LEADER"),
+    "AT": ("LEADER", "VENUE"),
+    "ON": ("LEADER", "DATE"),
+}
+RELATION_LABELS: tuple[str, ...] = tuple(RELATION_TYPES)
+IOB2_LABELS: tuple[str, ...] = ("O",) + tuple(f"{p}-{lab}" for lab in ENTITY_LABELS for p in ("B", "I"))
+LABEL2ID: dict[str, int] = {lab: i for i, lab in enumerate(IOB2_LABELS)}
+ID2LABEL: dict[int, str] = dict(enumerate(IOB2_LABELS))
+
+# Characters a span may not begin or end with (guideline: no edge white space or stray punctuation).
+EDGE_CHARS = " \t\n\r.,;:!?\"'“”‘’()[]{}-–—/"
+
+
+@dataclass
+class Entity:
+    id: str
+    start: int
+    end: int
+    label: str
+    text: str = ""
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["score"] is None:
+            del d["score"]
+        return d
+
+
+@dataclass
+class Relation:
+    head: str
+    tail: str
+    label: str
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["score"] is None:
+            del d["score"]
+        return d
+
+
+@dataclass
+class Document:
+    id: str
+    text: str
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "entities": [e.to_dict() for e in self.entities],
+            "relations": [r.to_dict() for r in self.relations],
+        }
+        if self.meta:
+            d["meta"] = self.meta
+        return d
+
+    def entity(self, eid: str) -> Entity:
+        for e in self.entities:
+            if e.id == eid:
+                return e
+        raise KeyError(eid)
+
+
+class CorpusError(ValueError):
+    """A document that breaks the format; the message names file, line, field and problem."""
+
+    def __init__(self, where: str, field_name: str, problem: str):
+        self.where, self.field, self.problem = where, field_name, problem
+        super().__init__(f"{where}: field '{field_name}': {problem}")
+
+
+def bad_edge(surface: str) -> bool:
+    """True when a span begins or ends with white space or punctuation that is not part of a name.
+
+    A closing parenthesis is part of ``Senin (12/5)``; a final dot is part of an initial (``H.``).
+    """
+    if not surface:
+        return True
+    if surface[0] in EDGE_CHARS:
+        return True
+    if surface[-1] in EDGE_CHARS:
+        if surface[-1] == ")" and "(" in surface:
+            return False
+        if surface[-1] == "." and len(surface) > 1 and surface[-2].isupper():
+            return False
+        return True
+    return False
+
+
+def document_from_dict(obj: Any, where: str = "<document>") -> Document:
+    """Build a :class:`Document` from parsed JSON, checking every rule of the file format."""
+    if not isinstance(obj, dict):
+        raise CorpusError(where, "<line>", "expected a JSON object")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise CorpusError(where, "text", "missing or not a string")
+    doc_id = obj.get("id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise CorpusError(where, "id", "missing or not a non-empty string")
+    raw_ents = obj.get("entities", [])
+    raw_rels = obj.get("relations", [])
+    if not isinstance(raw_ents, list):
+        raise CorpusError(where, "entities", "must be a list")
+    if not isinstance(raw_rels, list):
+        raise CorpusError(where, "relations", "must be a list")
+    meta = obj.get("meta", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise CorpusError(where, "meta", "must be an object")
+
+    entities: list[Entity] = []
+    seen: dict[str, Entity] = {}
+    for i, e in enumerate(raw_ents):
+        f = f"entities[{i}]"
+        if not isinstance(e, dict):
+            raise CorpusError(where, f, "expected an object")
+        eid, start, end, label = e.get("id"), e.get("start"), e.get("end"), e.get("label")
+        if not isinstance(eid, str) or not eid:
+            raise CorpusError(where, f"{f}.id", "missing or not a non-empty string")
+        if eid in seen:
+            raise CorpusError(where, f"{f}.id", f"duplicate entity id {eid!r}")
+        if label not in ENTITY_LABELS:
+            raise CorpusError(
+                where, f"{f}.label", f"unknown label {label!r} (expected one of {', '.join(ENTITY_LABELS)})"
+            )
+        for name, v in (("start", start), ("end", end)):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise CorpusError(where, f"{f}.{name}", f"must be an integer, got {v!r}")
+        if not 0 <= start < end <= len(text):
+            raise CorpusError(where, f"{f}.start/end", f"offsets {start}..{end} outside text of length {len(text)}")
+        surface = text[start:end]
+        if "text" in e and e["text"] != surface:
+            raise CorpusError(where, f"{f}.text", f"{e['text']!r} differs from text[{start}:{end}] = {surface!r}")
+        if bad_edge(surface):
+            raise CorpusError(where, f, f"span {surface!r} starts or ends with white space or punctuation")
+        score = e.get("score")
+        ent = Entity(eid, start, end, label, surface, float(score) if isinstance(score, (int, float)) else None)
+        seen[eid] = ent
+        entities.append(ent)
+
+    ordered = sorted(entities, key=lambda x: (x.start, x.end))
+    for a, b in zip(ordered, ordered[1:]):
+        if b.start < a.end:
+            raise CorpusError(where, "entities", f"{a.id} {a.text!r} and {b.id} {b.text!r} overlap")
+
+    relations: list[Relation] = []
+    pairs: set[tuple[str, str, str]] = set()
+    for i, r in enumerate(raw_rels):
+        f = f"relations[{i}]"
+        if not isinstance(r, dict):
+            raise CorpusError(where, f, "expected an object")
+        head, tail, label = r.get("head"), r.get("tail"), r.get("label")
+        if label not in RELATION_TYPES:
+            raise CorpusError(
+                where, f"{f}.label", f"unknown relation {label!r} (expected one of {', '.join(RELATION_LABELS)})"
+            )
+        for name, v in (("head", head), ("tail", tail)):
+            if v not in seen:
+                raise CorpusError(where, f"{f}.{name}", f"points to missing entity id {v!r}")
+        want = RELATION_TYPES[label]
+        got = (seen[head].label, seen[tail].label)
+        if label == "MEET" and head == tail:
+            raise CorpusError(where, f, "MEET joins a mention to itself")
+        if got != want:
+            raise CorpusError(where, f, f"{label} joins {want[0]} to {want[1]}, got {got[0]} to {got[1]}")
+        key = (label, *sorted((head, tail))) if label == "MEET" else (label, head, tail)
+        if key in pairs:
+            raise CorpusError(where, f, f"duplicate relation {label}({head}, {tail})")
+        pairs.add(key)
+        score = r.get("score")
+        relations.append(Relation(head, tail, label, float(score) if isinstance(score, (int, float)) else None))
+    return Document(doc_id, text, entities, relations, meta)
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[Document]:
+    """Stream validated documents from a JSON Lines file; the first bad line raises CorpusError."""
+    path = str(path)
+    ids: dict[str, int] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(where, "<line>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+            doc = document_from_dict(obj, where)
+            if doc.id in ids:
+                raise CorpusError(where, "id", f"duplicate document id {doc.id!r} (first on line {ids[doc.id]})")
+            ids[doc.id] = n
+            yield doc
+
+
+def read_jsonl(path: str | os.PathLike) -> list[Document]:
+    return list(iter_jsonl(path))
+
+
+def write_jsonl(docs: Iterable[Document | dict], path: str | os.PathLike) -> int:
+    """Write documents atomically: a temporary file in the same folder, renamed at the end."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    n = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for d in docs:
+                obj = d.to_dict() if isinstance(d, Document) else d
+                fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                n += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
