@@ -1,0 +1,259 @@
+"""Backbones: hub models (IndoBERT, XLM-R) loaded with a fast, clear failure when offline, and the
+``tiny`` BERT built here from local text (WordPiece tokenizer + masked-language-model pretraining).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+log = logging.getLogger(__name__)
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+class BackboneUnavailable(RuntimeError):
+    """The backbone is neither a local directory nor reachable/cached on the hub."""
+
+
+def _hub_cached(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    hit = try_to_load_from_cache(repo_id, "config.json")
+    return isinstance(hit, str)
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    url = urlparse(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def resolve_backbone(name_or_path: str) -> tuple[str, bool]:
+    """Return ``(name_or_path, local_files_only)`` or raise :class:`BackboneUnavailable` at once.
+
+    Without this check an offline machine spends about a minute in the hub client's retries and
+    then shows a stack trace from deep inside it.
+    """
+    if Path(name_or_path).expanduser().is_dir():
+        return str(Path(name_or_path).expanduser()), True
+    if _hub_cached(name_or_path):
+        return name_or_path, not _hub_reachable()
+    if _hub_reachable():
+        return name_or_path, False
+    raise BackboneUnavailable(
+        f"Cannot load backbone {name_or_path!r}: it is not a local directory, not in the Hugging Face cache, "
+        "and the hub cannot be reached (offline?).\n"
+        "Ways out:\n"
+        "  - train the offline backbone instead:            python scripts/train.py model=tiny\n"
+        "  - point at a local copy of the model:            python scripts/train.py model.name_or_path=/local/copy\n"
+        "  - or download it once on a connected machine:    huggingface-cli download " + name_or_path
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The tiny backbone
+
+
+@dataclass
+class TinySpec:
+    """Size and pretraining budget of the locally built BERT."""
+
+    vocab_size: int = 16000
+    hidden_size: int = 256
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    intermediate_size: int = 1024
+    max_position_embeddings: int = 512
+    lowercase: bool = False
+    pretrain_steps: int = 2000
+    pretrain_batch_size: int = 32
+    pretrain_seq_len: int = 128
+    pretrain_lr: float = 5e-4
+    mlm_probability: float = 0.15
+    seed: int = 42
+
+
+def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = False):
+    """A BERT-style WordPiece tokenizer trained on ``texts``, as a transformers fast tokenizer."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=lowercase, lowercase=lowercase
+    )
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, min_frequency=2)
+    tok.train_from_iterator(texts, trainer)
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    tok.decoder = decoders.WordPiece()
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=512,
+        do_lower_case=lowercase,
+    )
+
+
+def _mlm_blocks(texts: Sequence[str], tokenizer, seq_len: int) -> list[list[int]]:
+    """Pack tokenised texts into blocks of ``seq_len`` ids ([CLS] ... [SEP])."""
+    body = seq_len - 2
+    ids: list[int] = []
+    for t in texts:
+        ids.extend(tokenizer(t, add_special_tokens=False)["input_ids"])
+        ids.append(tokenizer.sep_token_id)
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    return [[cls, *ids[i : i + body], sep] for i in range(0, len(ids) - body + 1, body)]
+
+
+def build_tiny_backbone(
+    out_dir: str | Path,
+    texts: Sequence[str],
+    spec: TinySpec = TinySpec(),
+    work_dir: str | Path | None = None,
+    resume: bool = True,
+    show_progress: bool = True,
+) -> Path:
+    """Train a WordPiece tokenizer on ``texts``, build a small BERT and pretrain it with masked-LM.
+
+    With ``spec.pretrain_steps == 0`` the weights stay random (what the fast tests use). Pretraining
+    checkpoints go to ``work_dir`` so an interrupted build resumes; the finished backbone is written
+    beside ``out_dir`` and renamed into place, so ``out_dir`` is never half-written.
+    """
+    import torch
+    from transformers import (
+        BertConfig,
+        BertForMaskedLM,
+        DataCollatorForLanguageModeling,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
+
+    out_dir = Path(out_dir)
+    work_dir = Path(work_dir) if work_dir else out_dir.with_name(out_dir.name + ".work")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    set_seed(spec.seed)
+
+    tok_dir = work_dir / "tokenizer"
+    if resume and (tok_dir / "tokenizer.json").exists():
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+    else:
+        log.info("training a %d-piece WordPiece tokenizer on %d texts", spec.vocab_size, len(texts))
+        tokenizer = train_wordpiece(texts, spec.vocab_size, spec.lowercase)
+        tokenizer.save_pretrained(tok_dir)
+
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=spec.hidden_size,
+        num_hidden_layers=spec.num_hidden_layers,
+        num_attention_heads=spec.num_attention_heads,
+        intermediate_size=spec.intermediate_size,
+        max_position_embeddings=spec.max_position_embeddings,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = BertForMaskedLM(config)
+
+    if spec.pretrain_steps > 0:
+        from datasets import Dataset
+
+        blocks = _mlm_blocks(texts, tokenizer, spec.pretrain_seq_len)
+        log.info("masked-LM pretraining on %d blocks of %d tokens", len(blocks), spec.pretrain_seq_len)
+        ds = Dataset.from_dict({"input_ids": blocks})
+        args = TrainingArguments(
+            output_dir=str(work_dir / "checkpoints"),
+            max_steps=spec.pretrain_steps,
+            per_device_train_batch_size=spec.pretrain_batch_size,
+            learning_rate=spec.pretrain_lr,
+            warmup_steps=max(1, spec.pretrain_steps // 20),
+            weight_decay=0.01,
+            lr_scheduler_type="linear",
+            logging_steps=max(1, spec.pretrain_steps // 40),
+            save_steps=max(50, spec.pretrain_steps // 10),
+            save_total_limit=2,
+            seed=spec.seed,
+            report_to="none",
+            disable_tqdm=not show_progress,
+            dataloader_num_workers=0,
+            use_cpu=not torch.cuda.is_available(),
+        )
+        collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=spec.mlm_probability)
+        trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=collator)
+        last = _last_checkpoint(work_dir / "checkpoints") if resume else None
+        trainer.train(resume_from_checkpoint=last)
+        model = trainer.model
+
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(staging, out_dir)
+    return out_dir
+
+
+def _last_checkpoint(folder: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def tiny_pretraining_texts(train_file: str | Path | None, use_nlp_id: bool = True, cache_dir: Path | None = None):
+    """Text for the tiny backbone: nlp-id's news sentences plus the training split (never dev/test)."""
+    from indonews.schema import iter_jsonl
+
+    texts: list[str] = []
+    if use_nlp_id:
+        from indonews.data.sources import fetch_nlp_id_wheel, nlp_id_sentences
+
+        texts.extend(nlp_id_sentences(fetch_nlp_id_wheel(cache_dir)))
+    if train_file and Path(train_file).exists():
+        texts.extend(d.text for d in iter_jsonl(train_file))
+    if not texts:
+        raise ValueError("no text to build the tiny backbone from: enable use_nlp_id or give a train file")
+    return texts
+
+
+def ensure_backbone(
+    name: str,
+    name_or_path: str,
+    build: dict | None = None,
+    train_file: str | Path | None = None,
+    cache_dir: Path | None = None,
+) -> str:
+    """Return a loadable path or hub id for the backbone, building the tiny one on first use."""
+    if name == "tiny" and build is not None and not Path(name_or_path).is_dir():
+        opts = dict(build)
+        use_nlp_id = opts.pop("use_nlp_id", True)
+        log.info("building the tiny backbone at %s (first use)", name_or_path)
+        texts = tiny_pretraining_texts(train_file, use_nlp_id, cache_dir)
+        build_tiny_backbone(name_or_path, texts, TinySpec(**opts))
+        return name_or_path
+    return resolve_backbone(name_or_path)[0]

@@ -1,0 +1,101 @@
+"""Fine-tuning a token-classification model with the HF Trainer, and writing the model directory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from indonews.ner.features import training_features
+from indonews.ner.metrics import build_compute_metrics
+from indonews.schema import ID2LABEL, LABEL2ID, Document
+
+log = logging.getLogger(__name__)
+
+
+def build_model(backbone: str, local_files_only: bool = True):
+    """Tokenizer and token-classification model with the seven IOB2 labels of :mod:`indonews.schema`."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(backbone, local_files_only=local_files_only)
+    if not tokenizer.is_fast:
+        raise TypeError(f"{backbone}: a fast tokenizer is needed for character offsets")
+    model = AutoModelForTokenClassification.from_pretrained(
+        backbone,
+        num_labels=len(ID2LABEL),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        local_files_only=local_files_only,
+    )
+    return tokenizer, model
+
+
+def train_ner(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    backbone: str,
+    args,
+    max_length: int = 512,
+    stride: int = 128,
+    early_stopping_patience: int | None = 3,
+    local_files_only: bool = True,
+    callbacks: Sequence = (),
+    resume_from_checkpoint: str | bool | None = None,
+):
+    """Fine-tune ``backbone`` on ``train_docs``; early stopping and model selection on dev entity F1.
+
+    ``args`` is a ``transformers.TrainingArguments``. Returns ``(trainer, tokenizer)``; the best
+    model (by dev F1) is loaded into ``trainer.model`` at the end.
+    """
+    from datasets import Dataset
+    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, set_seed
+
+    set_seed(args.seed)
+    tokenizer, model = build_model(backbone, local_files_only)
+    train_ds = Dataset.from_dict(training_features(train_docs, tokenizer, max_length, stride))
+    dev_ds = Dataset.from_dict(training_features(dev_docs, tokenizer, max_length, stride)) if dev_docs else None
+    log.info("%d training windows from %d documents", len(train_ds), len(train_docs))
+    cbs = list(callbacks)
+    if early_stopping_patience and dev_ds is not None:
+        cbs.append(EarlyStoppingCallback(early_stopping_patience=early_stopping_patience))
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=dev_ds,
+        data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8),
+        compute_metrics=build_compute_metrics(dict(ID2LABEL)),
+        processing_class=tokenizer,
+        callbacks=cbs,
+    )
+    trainer.train(resume_from_checkpoint=resume_from_checkpoint)
+    return trainer, tokenizer
+
+
+def save_model_dir(model, tokenizer, model_dir: str | Path, settings: dict, extra_files: dict | None = None) -> Path:
+    """Write weights (safetensors), tokenizer, settings and extra JSON files to ``model_dir`` atomically.
+
+    Everything goes to ``<model_dir>.partial`` first, which replaces ``model_dir`` in one rename, so
+    a crash never leaves a half-written model behind.
+    """
+    model_dir = Path(model_dir)
+    staging = model_dir.with_name(model_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    from indonews.predict import SETTINGS_FILE
+
+    files = {SETTINGS_FILE: settings, **(extra_files or {})}
+    for name, obj in files.items():
+        (staging / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    old = model_dir.with_name(model_dir.name + ".old")
+    if model_dir.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(model_dir, old)
+    os.replace(staging, model_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return model_dir

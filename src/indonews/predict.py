@@ -1,0 +1,168 @@
+"""The one inference entry point.
+
+>>> from indonews import Extractor                      # doctest: +SKIP
+>>> ex = Extractor.from_pretrained("models/tiny")        # doctest: +SKIP
+>>> [(e.text, e.label) for e in ex("Presiden Prabowo tiba di Tokyo, Senin (12/5).")]  # doctest: +SKIP
+[('Prabowo', 'LEADER'), ('Tokyo', 'VENUE'), ('Senin (12/5)', 'DATE')]
+
+This module never imports Hydra.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows
+from indonews.ner.features import Window, encode_windows
+from indonews.schema import Document, Entity
+
+SETTINGS_FILE = "indonews.json"
+
+
+class Extractor:
+    """Finds LEADER, VENUE and DATE mentions in text.
+
+    Long texts are read in overlapping windows, never truncated. Batches are built from windows of
+    similar length (sorted within a buffer of ``buffer_batches`` batches), so padding stays small,
+    and results come back in input order while memory stays bounded.
+    """
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        max_length: int = 512,
+        stride: int = 128,
+        constrained: bool = True,
+        device: str | torch.device | None = None,
+        buffer_batches: int = 8,
+    ):
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        limit = getattr(model.config, "max_position_embeddings", max_length) or max_length
+        self.max_length = min(max_length, limit, tokenizer.model_max_length or max_length)
+        self.stride = min(stride, self.max_length // 2)
+        self.constrained = constrained
+        self.buffer_batches = buffer_batches
+        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self._masks = allowed_transitions(self.id2label)
+
+    @classmethod
+    def from_pretrained(cls, model_dir: str | Path, device: str | None = None, **overrides) -> Extractor:
+        """Load a directory written by ``scripts/train.py`` (or any token-classification checkpoint)."""
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        model_dir = Path(model_dir)
+        if not (model_dir / "config.json").exists():
+            raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
+        settings = {}
+        if (model_dir / SETTINGS_FILE).exists():
+            settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+        kwargs = {k: settings[k] for k in ("max_length", "stride", "constrained") if k in settings}
+        kwargs.update(overrides)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForTokenClassification.from_pretrained(model_dir)
+        return cls(model, tokenizer, device=device, **kwargs)
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def __call__(self, text: str) -> list[Entity]:
+        """The entities of one text."""
+        return next(iter(self.predict([text], batch_size=8)))
+
+    def predict(self, texts: str | Iterable[str], batch_size: int = 32) -> Iterator[list[Entity]]:
+        """The entities of many texts, streamed in input order (any iterable; a string is one text)."""
+        if isinstance(texts, str):
+            texts = [texts]
+        it = iter(texts)
+        chunk = max(1, batch_size * self.buffer_batches)
+        while True:
+            block = list(itertools.islice(it, chunk))
+            if not block:
+                return
+            yield from self._predict_block(block, batch_size)
+
+    def annotate(self, docs: Iterable[Document | str], batch_size: int = 32) -> Iterator[Document]:
+        """Documents with predicted entities, in the annotation format (ids T1, T2, ...)."""
+        it = iter(docs)
+        n = 0
+        chunk = max(1, batch_size * self.buffer_batches)
+        while True:
+            block = list(itertools.islice(it, chunk))
+            if not block:
+                return
+            block = [
+                d if isinstance(d, Document) else Document(id=f"doc-{n + i + 1}", text=d) for i, d in enumerate(block)
+            ]
+            n += len(block)
+            for d, ents in zip(block, self._predict_block([d.text for d in block], batch_size)):
+                yield Document(d.id, d.text, ents, [], dict(d.meta))
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _forward(self, windows: list[Window], batch_size: int) -> list[np.ndarray]:
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        out: list[np.ndarray | None] = [None] * len(windows)
+        pad = self.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for b in range(0, len(order), batch_size):
+                idx = order[b : b + batch_size]
+                width = max(len(windows[i].input_ids) for i in idx)
+                ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for row, i in enumerate(idx):
+                    n = len(windows[i].input_ids)
+                    ids[row, :n] = torch.tensor(windows[i].input_ids)
+                    mask[row, :n] = 1
+                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                logits = logits.float().cpu().numpy()
+                for row, i in enumerate(idx):
+                    out[i] = logits[row, : len(windows[i].input_ids)]
+        return out  # type: ignore[return-value]
+
+    def _predict_block(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
+        results: list[list[Entity]] = [[] for _ in texts]
+        nonempty = [i for i, t in enumerate(texts) if t.strip()]
+        if not nonempty:
+            return results
+        windows = encode_windows([texts[i] for i in nonempty], self.tokenizer, self.max_length, self.stride)
+        logits = self._forward(windows, batch_size)
+        per_doc: dict[int, list[int]] = {}
+        for k, w in enumerate(windows):
+            per_doc.setdefault(w.doc_index, []).append(k)
+        for local, ks in per_doc.items():
+            text = texts[nonempty[local]]
+            offsets, word_logits = merge_windows([windows[k] for k in ks], [logits[k] for k in ks])
+            spans = decode_words(word_logits, offsets, self.id2label, self.constrained, self._masks)
+            ents = []
+            for s, e, lab, score in spans:
+                s, e = _trim(text, s, e)
+                if e > s:
+                    ents.append(Entity(f"T{len(ents) + 1}", s, e, lab, text[s:e], round(score, 4)))
+            results[nonempty[local]] = ents
+        return results
+
+
+_TRIM = " \t\n\r.,;:!?\"'“”‘’[]{}-–—/"
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """Drop edge punctuation a word tokenisation may have pulled in; keep ")" closing a "(".
+
+    >>> _trim("di (Bali),", 3, 10)
+    (4, 8)
+    """
+    while s < e and (text[s] in _TRIM or text[s] == "(" or text[s].isspace()):
+        s += 1
+    while e > s and (text[e - 1] in _TRIM or text[e - 1].isspace() or (text[e - 1] == ")" and "(" not in text[s:e])):
+        if text[e - 1] == "." and e - s > 1 and text[e - 2].isupper():
+            break
+        e -= 1
+    return s, e
