@@ -133,7 +133,7 @@ def _mlm_blocks(texts: Sequence[str], tokenizer, seq_len: int) -> list[list[int]
 def build_tiny_backbone(
     out_dir: str | Path,
     texts: Sequence[str],
-    spec: TinySpec = TinySpec(),
+    spec: TinySpec | None = None,
     work_dir: str | Path | None = None,
     resume: bool = True,
     show_progress: bool = True,
@@ -154,6 +154,7 @@ def build_tiny_backbone(
         set_seed,
     )
 
+    spec = spec or TinySpec()
     out_dir = Path(out_dir)
     work_dir = Path(work_dir) if work_dir else out_dir.with_name(out_dir.name + ".work")
     work_dir.mkdir(parents=True, exist_ok=True)

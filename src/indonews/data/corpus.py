@@ -68,15 +68,19 @@ def stats_table(named: dict[str, CorpusStats]) -> str:
 
 
 def duplicate_sentences(named_docs: dict[str, list[Document]], min_chars: int = 25) -> list[str]:
-    """Sentences (of at least ``min_chars``) that occur more than once anywhere in the corpus."""
+    """Sentences (of at least ``min_chars``) that occur more than once anywhere in the corpus.
+
+    Short lines ("Baca juga:", datelines) and all-capitals page furniture ("SCROLL TO CONTINUE WITH
+    CONTENT", "ADVERTISEMENT") repeat on real pages by nature and are not counted.
+    """
     seen: dict[str, str] = {}
     dups = []
     for name, docs in named_docs.items():
         for d in docs:
             for s, e in sentence_spans(d.text):
                 sent = " ".join(d.text[s:e].split())
-                if len(sent) < min_chars:
-                    continue  # "Baca juga:" and datelines repeat by nature
+                if len(sent) < min_chars or sent.isupper():
+                    continue
                 where = f"{name}:{d.id}"
                 if sent in seen and seen[sent] != where:
                     dups.append(f"sentence in {where} repeats {seen[sent]}: {sent[:80]!r}")

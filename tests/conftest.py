@@ -1,0 +1,104 @@
+"""Shared fixtures: the fixture corpus, a tiny random backbone built locally, composed Hydra configs.
+
+Nothing here touches the network: the backbone's tokenizer is trained on the fixture text.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SCRIPTS = ROOT / "scripts"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the hub
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def mini_docs():
+    from indonews.data.markup import read_markup
+
+    return read_markup(FIXTURES / "mini.txt")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory, mini_docs):
+    """train/dev/test JSONL from the fixture: small, but every label and relation occurs."""
+    from indonews.schema import write_jsonl
+
+    d = tmp_path_factory.mktemp("corpus")
+    write_jsonl(mini_docs, d / "train.jsonl")
+    write_jsonl(mini_docs[:3], d / "dev.jsonl")
+    write_jsonl(mini_docs[3:], d / "test.jsonl")
+    return d
+
+
+TINY_TEST_BUILD = dict(
+    vocab_size=400, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+    max_position_embeddings=128, pretrain_steps=0,
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory, mini_docs) -> Path:
+    """A cased BERT with random weights and a WordPiece vocabulary trained on the fixture."""
+    from indonews.backbone import TinySpec, build_tiny_backbone
+
+    out = tmp_path_factory.mktemp("backbone") / "tiny-base"
+    texts = [d.text for d in mini_docs] * 3
+    return build_tiny_backbone(out, texts, TinySpec(**TINY_TEST_BUILD), show_progress=False)
+
+
+@pytest.fixture(scope="session")
+def uncased_tokenizer(mini_docs):
+    from indonews.backbone import train_wordpiece
+
+    return train_wordpiece([d.text for d in mini_docs] * 3, 300, lowercase=True)
+
+
+@pytest.fixture(scope="session")
+def cased_tokenizer(tiny_backbone):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_backbone)
+
+
+def tiny_overrides(tiny_backbone: Path, corpus_dir: Path, out: Path) -> list[str]:
+    """Hydra overrides that shrink a training run to the fixture backbone, fixture data and a few steps."""
+    return [
+        "model=tiny",
+        f"model.name_or_path={tiny_backbone}",
+        f"data.train_file={corpus_dir / 'train.jsonl'}",
+        f"data.dev_file={corpus_dir / 'dev.jsonl'}",
+        f"data.test_file={corpus_dir / 'test.jsonl'}",
+        "debug=fast",
+        "model.max_length=64",
+        "model.stride=16",
+        f"hydra.run.dir={out}",
+        f"model_dir={out / 'model'}",
+    ]
+
+
+def run_script(name: str, *overrides: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``scripts/<name>.py`` as a user would, in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPTS / f"{name}.py"), *overrides],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{name}.py failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory, tiny_backbone, corpus_dir) -> Path:
+    """A model directory written by scripts/train.py on the fixture (a few steps)."""
+    out = tmp_path_factory.mktemp("train_run")
+    run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, out))
+    return out / "model"

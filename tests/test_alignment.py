@@ -1,0 +1,78 @@
+"""Span -> sub-token label alignment with real fast tokenizers (cased and uncased)."""
+
+import pytest
+
+from indonews.ner.alignment import IGNORE, align_labels, spans_to_tags, tags_to_spans
+from indonews.ner.features import encode_windows
+from indonews.schema import ID2LABEL
+
+
+def labels_by_start(text, spans, tok):
+    """Label of each word-first token, keyed by its start offset in ``text``."""
+    (w,) = encode_windows([text], tok, 512, 16, [spans])
+    return {s: ID2LABEL[lab] for (s, _), lab in zip(w.offsets, w.labels) if lab != IGNORE}
+
+
+@pytest.mark.parametrize("tok_name", ["cased_tokenizer", "uncased_tokenizer"])
+def test_clitics_punctuation_and_dates(request, tok_name):
+    tok = request.getfixturevalue(tok_name)
+    text = "Kunjungan Prabowo-nya ke Tokyo, Kamis (14/11), lancar."
+    spans = [(10, 17, "LEADER"), (25, 30, "VENUE"), (32, 45, "DATE")]
+    got = labels_by_start(text, spans, tok)
+    at = text.index
+    assert got[10] == "B-LEADER"
+    assert got[at("-nya")] == got[at("nya")] == "O"  # the clitic stays outside the name
+    assert got[25] == "B-VENUE" and got[at(", Kamis")] == "O"
+    assert got[32] == "B-DATE"
+    assert [got[at(x)] for x in ("(14", "14/", "/11", "11)", "), ")] == ["I-DATE"] * 5
+    assert got[at(", lancar")] == "O" and got[at(".")] == "O"
+    # every other sub-token is ignored by the loss
+    (w,) = encode_windows([text], tok, 512, 16, [spans])
+    assert sum(lab != IGNORE for lab in w.labels) == len(got)
+
+
+def test_uncased_tokenizer_gives_offsets_into_the_original_text(uncased_tokenizer):
+    text = "PRESIDEN Prabowo ke CAFÉ Ñusa"
+    enc = uncased_tokenizer(text, return_offsets_mapping=True)
+    pieces = [text[s:e] for s, e in enc["offset_mapping"] if e > s]
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    assert any(p.isupper() for p in pieces)  # offsets point at the original capitals, not the lowercased copy
+    got = labels_by_start(text, [(9, 16, "LEADER"), (20, 29, "VENUE")], uncased_tokenizer)
+    assert got[0] == "O" and got[9] == "B-LEADER" and got[20] == "B-VENUE" and got[25] == "I-VENUE"
+
+
+def test_window_border_inside_a_span(cased_tokenizer):
+    # a long document whose leader name falls across the border of the first window
+    filler = "rapat itu berlangsung lancar dan tertib " * 6
+    text = filler + "Presiden Prabowo Subianto Djojohadikusumo hadir di Jakarta."
+    start = text.index("Prabowo")
+    end = start + len("Prabowo Subianto Djojohadikusumo")
+    windows = encode_windows([text], cased_tokenizer, max_length=52, stride=12, spans=[[(start, end, "LEADER")]])
+    assert len(windows) >= 2
+    covered = set()
+    for w in windows:
+        for (s, e), wid in zip(w.offsets, w.word_ids):
+            if wid is not None:
+                covered.update(range(s, e))
+        labs = [(s, ID2LABEL[lab]) for (s, _), lab in zip(w.offsets, w.labels) if lab != IGNORE]
+        inside = [lab for s, lab in labs if start <= s < end]
+        if inside:
+            # a window that starts mid-span continues it with I-, never restarts it with B-
+            first_is_span_start = any(s == start for s, _ in labs)
+            assert inside[0] == ("B-LEADER" if first_is_span_start else "I-LEADER")
+            assert set(inside[1:]) <= {"I-LEADER"}
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())  # nothing truncated
+
+
+def test_align_labels_pure_function_word_straddling_span_start():
+    # span starts inside the word "xJokowi": that word carries B-
+    offsets = [(0, 0), (0, 1), (1, 7), (8, 12), (0, 0)]
+    assert align_labels([(1, 7, "LEADER")], offsets, [None, 0, 0, 1, None]) == [IGNORE, 1, IGNORE, 0, IGNORE]
+
+
+def test_tags_and_spans_round_trip():
+    words = [(0, 4), (5, 9), (10, 12), (13, 18), (19, 22)]
+    spans = [(0, 9, "LEADER"), (13, 22, "DATE")]
+    assert tags_to_spans(spans_to_tags(spans, words), words) == spans
+    # two adjacent spans of one label stay two spans
+    assert spans_to_tags([(0, 4, "VENUE"), (5, 9, "VENUE")], words[:2]) == ["B-VENUE", "B-VENUE"]

@@ -1,0 +1,46 @@
+import numpy as np
+
+from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows, viterbi
+from indonews.ner.features import Window
+from indonews.schema import ID2LABEL, LABEL2ID
+
+
+def logits_for(tags, strength=3.0):
+    x = np.zeros((len(tags), len(ID2LABEL)))
+    for i, t in enumerate(tags):
+        for lab, v in t.items():
+            x[i, LABEL2ID[lab]] = v * strength
+    return x
+
+
+def test_constrained_decoding_repairs_an_orphan_inside_tag():
+    # argmax says O, I-LEADER: illegal in IOB2; constrained decoding gives a proper B- start
+    lg = logits_for([{"O": 1.0}, {"I-LEADER": 1.0, "B-LEADER": 0.9}, {"I-LEADER": 1.0}])
+    words = [(0, 3), (4, 8), (9, 14)]
+    assert decode_words(lg, words, ID2LABEL, constrained=True)[0][:3] == (4, 14, "LEADER")
+    loose = decode_words(lg, words, ID2LABEL, constrained=False)
+    assert loose[0][:3] == (4, 14, "LEADER")  # lenient reading also opens a span, but...
+    lg2 = logits_for([{"B-DATE": 1.0}, {"I-LEADER": 1.0, "I-DATE": 0.95}])
+    assert decode_words(lg2, words[:2], ID2LABEL, constrained=True)[0][:3] == (0, 8, "DATE")
+    assert [s[2] for s in decode_words(lg2, words[:2], ID2LABEL, constrained=False)] == ["DATE", "LEADER"]
+
+
+def test_viterbi_never_emits_an_illegal_path():
+    rng = np.random.default_rng(0)
+    start, trans = allowed_transitions(ID2LABEL)
+    for _ in range(50):
+        path = viterbi(np.log(rng.dirichlet(np.ones(7), size=12)), start, trans)
+        assert start[path[0]]
+        assert all(trans[a, b] for a, b in zip(path, path[1:]))
+
+
+def test_merge_windows_prefers_the_window_where_a_word_is_central():
+    # two windows over 4 words; word 2 sits at the edge of window A and in the middle of window B
+    a = Window(0, [0] * 5, [(0, 0), (0, 3), (4, 7), (8, 11), (0, 0)], [None, 0, 1, 2, None])
+    b = Window(0, [0] * 5, [(0, 0), (4, 7), (8, 11), (12, 15), (0, 0)], [None, 1, 2, 3, None])
+    la, lb = np.zeros((5, 7)), np.zeros((5, 7))
+    la[3, LABEL2ID["O"]] = 9  # A's view of word 2 (at its edge)
+    lb[2, LABEL2ID["B-VENUE"]] = 9  # B's view of word 2 (central)
+    words, lg = merge_windows([a, b], [la, lb])
+    assert words == [(0, 3), (4, 7), (8, 11), (12, 15)]
+    assert lg[2].argmax() == LABEL2ID["B-VENUE"]

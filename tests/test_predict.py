@@ -1,0 +1,65 @@
+import types
+
+import pytest
+import torch
+
+from indonews import Extractor
+from indonews.schema import ENTITY_LABELS, LABEL2ID
+
+
+@pytest.fixture(scope="module")
+def ex(trained_model):
+    return Extractor.from_pretrained(trained_model)
+
+
+def check_offsets(text, ents):
+    for e in ents:
+        assert 0 <= e.start < e.end <= len(text)
+        assert e.text == text[e.start : e.end]
+        assert e.label in ENTITY_LABELS and 0.0 <= e.score <= 1.0
+        assert e.text == e.text.strip()
+    spans = sorted((e.start, e.end) for e in ents)
+    assert all(b[0] >= a[1] for a, b in zip(spans, spans[1:]))
+
+
+def test_call_and_predict_agree_and_keep_order(ex, mini_docs):
+    texts = [d.text for d in mini_docs]
+    one_by_one = [ex(t) for t in texts]
+    streamed = list(ex.predict((t for t in texts), batch_size=2))  # any iterable, small batches
+    assert len(streamed) == len(texts)
+    for t, a, b in zip(texts, one_by_one, streamed):
+        check_offsets(t, a)
+        assert [(e.start, e.end, e.label) for e in a] == [(e.start, e.end, e.label) for e in b]
+    assert len(list(ex.predict(texts[0]))) == 1  # a string is one text
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "🇮🇩🎉 Presiden 🙂 tiba", "\x00\x07 kontrol", "x" * 3000])
+def test_odd_inputs_give_valid_offsets(ex, text):
+    check_offsets(text, ex(text))
+
+
+class EveryWordIsADate(torch.nn.Module):
+    """Stands in for a model: says B-DATE on every token, so every word of the input must come back."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def forward(self, input_ids, attention_mask):
+        logits = torch.zeros((*input_ids.shape, len(self.config.id2label)))
+        logits[..., LABEL2ID["B-DATE"]] = 10.0
+        return types.SimpleNamespace(logits=logits)
+
+
+def test_long_documents_are_read_in_full_not_truncated(ex):
+    stub = Extractor(EveryWordIsADate(ex.model.config), ex.tokenizer, max_length=32, stride=8)
+    words = [f"kata{i}" for i in range(400)]
+    text = " ".join(words)
+    ents = stub(text)
+    assert [e.text for e in ents] == words  # every word, once, in order: windows merged without gaps
+
+
+def test_annotate_keeps_ids_and_meta(ex, mini_docs):
+    docs = list(ex.annotate(mini_docs[:2]))
+    assert [d.id for d in docs] == [d.id for d in mini_docs[:2]]
+    assert docs[0].meta == mini_docs[0].meta and docs[0].relations == []

@@ -1,0 +1,98 @@
+import json
+
+import pytest
+
+from indonews.schema import CorpusError, Document, document_from_dict, iter_jsonl, read_jsonl, write_jsonl
+
+TEXT = "Presiden Prabowo tiba di Tokyo, Senin (12/5)."
+
+
+def good():
+    return {
+        "id": "d1",
+        "text": TEXT,
+        "entities": [
+            {"id": "T1", "start": 9, "end": 16, "label": "LEADER"},
+            {"id": "T2", "start": 25, "end": 30, "label": "VENUE"},
+            {"id": "T3", "start": 32, "end": 44, "label": "DATE"},
+        ],
+        "relations": [{"head": "T1", "tail": "T2", "label": "AT"}, {"head": "T1", "tail": "T3", "label": "ON"}],
+    }
+
+
+def write_lines(tmp_path, *objs):
+    p = tmp_path / "c.jsonl"
+    p.write_text("\n".join(o if isinstance(o, str) else json.dumps(o) for o in objs) + "\n", encoding="utf-8")
+    return p
+
+
+def test_good_document_round_trips(tmp_path):
+    doc = document_from_dict(good())
+    assert [e.text for e in doc.entities] == ["Prabowo", "Tokyo", "Senin (12/5)"]
+    p = tmp_path / "out.jsonl"
+    write_jsonl([doc], p)
+    assert read_jsonl(p)[0].to_dict() == doc.to_dict()
+
+
+def mutate(fn):
+    d = good()
+    fn(d)
+    return d
+
+
+@pytest.mark.parametrize(
+    "doc, field, problem",
+    [
+        (mutate(lambda d: d.pop("text")), "text", "missing"),
+        (mutate(lambda d: d.update(id="")), "id", "missing"),
+        (mutate(lambda d: d["entities"][0].update(end=999)), "entities[0].start/end", "outside text"),
+        (mutate(lambda d: d["entities"][0].update(start=8)), "entities[0]", "white space or punctuation"),
+        (mutate(lambda d: d["entities"][1].update(end=31)), "entities[1]", "white space or punctuation"),
+        (mutate(lambda d: d["entities"][1].update(label="PLACE")), "entities[1].label", "unknown label 'PLACE'"),
+        (mutate(lambda d: d["entities"][1].update(id="T1")), "entities[1].id", "duplicate entity id"),
+        (mutate(lambda d: d["entities"][1].update(start=12, end=30)), "entities", "overlap"),
+        (mutate(lambda d: d["relations"][0].update(tail="T9")), "relations[0].tail", "missing entity id 'T9'"),
+        (mutate(lambda d: d["relations"][0].update(label="ON")), "relations[0]", "ON joins LEADER to DATE"),
+        (mutate(lambda d: d["relations"][0].update(label="WITH")), "relations[0].label", "unknown relation"),
+        (mutate(lambda d: d["entities"][0].update(text="Jokowi")), "entities[0].text", "differs"),
+        (mutate(lambda d: d["entities"][0].update(start="9")), "entities[0].start", "integer"),
+    ],
+)
+def test_validation_names_file_line_field_and_problem(tmp_path, doc, field, problem):
+    p = write_lines(tmp_path, good() | {"id": "d0"}, doc)
+    with pytest.raises(CorpusError) as err:
+        read_jsonl(p)
+    msg = str(err.value)
+    assert msg.startswith(f"{p}:2:"), msg
+    assert f"'{field}'" in msg and problem in msg, msg
+
+
+def test_broken_json_and_duplicate_document_ids(tmp_path):
+    p = write_lines(tmp_path, good(), '{"id": "x", "text": ')
+    with pytest.raises(CorpusError, match=r"c\.jsonl:2: .*invalid JSON"):
+        read_jsonl(p)
+    p = write_lines(tmp_path, good(), good())
+    with pytest.raises(CorpusError, match=r"c\.jsonl:2: field 'id': duplicate document id 'd1' \(first on line 1\)"):
+        read_jsonl(p)
+
+
+def test_streaming_reader_yields_before_a_later_bad_line(tmp_path):
+    p = write_lines(tmp_path, good(), "not json")
+    it = iter_jsonl(p)
+    assert next(it).id == "d1"
+    with pytest.raises(CorpusError):
+        next(it)
+
+
+def test_write_is_atomic_on_failure(tmp_path):
+    p = tmp_path / "out.jsonl"
+    p.write_text("old\n")
+
+    def docs():
+        yield Document("a", "x")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl(docs(), p)
+    assert p.read_text() == "old\n"
+    assert [f.name for f in tmp_path.iterdir()] == ["out.jsonl"]

@@ -1,0 +1,102 @@
+"""End to end, as a user runs it: train -> evaluate -> predict with the tiny backbone on the fixture."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, SCRIPTS, run_script, tiny_overrides
+
+from indonews.schema import IOB2_LABELS, read_jsonl
+
+
+def test_train_writes_a_self_describing_model_dir(trained_model):
+    names = {p.name for p in trained_model.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "metrics.json", "indonews.json"} <= names
+    config = json.loads((trained_model / "config.json").read_text())
+    assert [config["id2label"][str(i)] for i in range(7)] == list(IOB2_LABELS)
+    metrics = json.loads((trained_model / "metrics.json").read_text())
+    for split in ("dev", "test"):
+        assert {"LEADER", "VENUE", "DATE", "micro", "macro"} <= set(metrics[split])
+        assert set(metrics[split]["micro"]) == {"precision", "recall", "f1", "support"}
+    assert not trained_model.with_name("model.partial").exists()
+
+
+def test_evaluate_writes_json_markdown_and_errors(trained_model, corpus_dir, tmp_path):
+    proc = run_script("evaluate", f"model_dir={trained_model}", f"paths.data_dir={corpus_dir}", "data.split=test",
+                      f"hydra.run.dir={tmp_path}")
+    assert "| micro |" in proc.stdout
+    rep = json.loads((tmp_path / "test.json").read_text())["entities"]
+    assert rep["micro"]["support"] == sum(rep[lab]["support"] for lab in ("LEADER", "VENUE", "DATE"))
+    assert (tmp_path / "test.md").read_text().startswith("| Entities (test) |")
+    for line in (tmp_path / "test_errors.jsonl").read_text().splitlines():
+        err = json.loads(line)
+        assert err["type"] in ("false_positive", "false_negative") and f"[{err['text']}]" in err["context"]
+
+
+def test_predict_jsonl_keeps_every_document_in_order(trained_model, tmp_path, mini_docs):
+    inp = tmp_path / "in.jsonl"
+    lines = [{"id": f"a{i}", "text": d.text} for i, d in enumerate(mini_docs)] + [{"text": ""}]
+    inp.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    run_script("predict", f"model_dir={trained_model}", f"input={inp}", f"output={out}", "batch_size=2",
+               f"hydra.run.dir={tmp_path / 'run'}")
+    docs = read_jsonl(out)  # valid annotation format
+    assert [d.id for d in docs] == [x.get("id", f"line-{len(lines)}") for x in lines]
+    assert [d.text for d in docs] == [x["text"] for x in lines]
+
+
+def test_predict_reads_a_folder_of_txt(trained_model, tmp_path):
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "b.txt").write_text("Presiden Prabowo tiba di Tokyo.", encoding="utf-8")
+    (folder / "sub" / "a.txt").write_text("Banjir di Semarang kemarin.", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run_script("predict", f"model_dir={trained_model}", f"input={folder}", f"output={out}",
+               f"hydra.run.dir={tmp_path / 'run'}")
+    assert [d.id for d in read_jsonl(out)] == ["b", "sub/a"]
+
+
+def test_predict_stops_on_a_malformed_line_and_leaves_no_output(trained_model, tmp_path):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "Halo."}\n{"id": "b", "txt": "Halo."}\n')
+    out = tmp_path / "out.jsonl"
+    proc = run_script("predict", f"model_dir={trained_model}", f"input={inp}", f"output={out}",
+                      f"hydra.run.dir={tmp_path / 'run'}", check=False)
+    assert proc.returncode != 0
+    assert f"{inp}:2: field 'text': missing" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out.jsonl*"))
+
+
+def test_unreachable_hub_backbone_fails_fast_with_the_ways_out(tmp_path, corpus_dir):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPTS / "train.py"), "model=indobert", f"paths.data_dir={corpus_dir}",
+         f"hydra.run.dir={tmp_path}"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "indobenchmark/indobert-base-p1" in proc.stderr
+    assert "model=tiny" in proc.stderr and "model.name_or_path=/local/copy" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert time.monotonic() - t0 < 60
+
+
+def test_saved_model_loads_in_a_plain_transformers_pipeline(trained_model):
+    from transformers import pipeline
+
+    text = "Presiden Prabowo Subianto tiba di Tokyo, Senin (12/5)."
+    pipe = pipeline("token-classification", model=str(trained_model), aggregation_strategy="first")
+    for ent in pipe(text):
+        assert ent["entity_group"] in ("LEADER", "VENUE", "DATE")
+        assert text[ent["start"] : ent["end"]].strip()
+
+
+def test_every_experiment_config_runs_a_few_steps(tiny_backbone, corpus_dir, tmp_path):
+    for exp in sorted(p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml")):
+        out = tmp_path / exp
+        run_script("train", f"experiment={exp}", *tiny_overrides(tiny_backbone, corpus_dir, out))
+        assert (out / "model" / "model.safetensors").exists(), exp
