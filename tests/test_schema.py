@@ -96,3 +96,20 @@ def test_write_is_atomic_on_failure(tmp_path):
         write_jsonl(docs(), p)
     assert p.read_text() == "old\n"
     assert [f.name for f in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_validate_script_reports_every_bad_file_and_prints_statistics(tmp_path, corpus_dir):
+    import subprocess
+    import sys
+
+    from conftest import SCRIPTS
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "ab", "entities": [{"id": "T1", "label": "LEADER", "start": 0, "end": 5}]}\n')
+    run = [sys.executable, str(SCRIPTS / "validate.py")]
+    ok = subprocess.run([*run, str(corpus_dir / "train.jsonl")], capture_output=True, text=True)
+    assert ok.returncode == 0 and "| total |" in ok.stdout and "0 errors" in ok.stdout
+    proc = subprocess.run([*run, str(bad), str(corpus_dir / "dev.jsonl")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "bad.jsonl:1: field 'entities[0].start/end': offsets 0..5 outside text of length 2" in proc.stdout
+    assert "dev.jsonl" in proc.stdout  # the good file is still counted

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indonews.data.markup import lint, read_markup
-from indonews.schema import ENTITY_LABELS, RELATION_LABELS, Document, write_jsonl
+from indonews.schema import ENTITY_LABELS, RELATION_LABELS, CorpusError, Document, read_jsonl, write_jsonl
 from indonews.text import sentence_spans
 
 SPLITS = ("train", "dev", "test")
@@ -118,6 +118,26 @@ def _check(named_docs: dict[str, list[Document]]) -> tuple[list[str], list[str]]
 
 def check_markup_files(paths: list[Path], emit: str | None = None) -> BuildReport:
     named = {str(p): read_markup(p) for p in paths}
+    return _report(named, emit)
+
+
+def check_jsonl_files(paths: list[Path]) -> BuildReport:
+    """Validate annotation-format JSONL files: each file's format errors, then the cross-file checks.
+
+    A file with a format error is reported (file:line, field, problem) and left out of the statistics.
+    """
+    named, errors = {}, []
+    for p in paths:
+        try:
+            named[str(p)] = read_jsonl(p)
+        except CorpusError as exc:
+            errors.append(str(exc))
+    report = _report(named)
+    report.errors[:0] = errors
+    return report
+
+
+def _report(named: dict[str, list[Document]], emit: str | None = None) -> BuildReport:
     warnings, errors = _check(named)
     written = []
     if emit:
