@@ -4,6 +4,10 @@ Gold and predicted spans are compared as IOB2 tags over one shared word tokenisa
 so the numbers do not depend on the backbone's sub-word tokenizer. Writes <split>.json (per-label and
 micro/macro P/R/F1 with support), <split>.md (the same as a table) and <split>_errors.jsonl (every
 false positive and false negative in context) to out_dir. Returns micro F1.
+
+    python scripts/evaluate.py model_dir=models/tiny unseen_names=true
+
+scores the same documents with every leader renamed from names held out of training and augmentation.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import _common
 import hydra
 from omegaconf import DictConfig
 
+from indonews.data.augment import with_unseen_names
 from indonews.predict import Extractor
 from indonews.reports import evaluate_extractor, write_report
 from indonews.schema import read_jsonl
@@ -28,6 +33,9 @@ def main(cfg: DictConfig) -> float:
     path = cfg.data.file or cfg.data[f"{cfg.data.split}_file"]
     name = cfg.data.split if not cfg.data.file else "eval"
     docs = read_jsonl(path)
+    if cfg.unseen_names:
+        docs = with_unseen_names(docs, cfg.paths.cache_dir)
+        name += "_unseen_names"
     ex = Extractor.from_pretrained(cfg.model_dir)
     report = evaluate_extractor(ex, docs, cfg.batch_size)
     paths = write_report(report, cfg.out_dir, name)

@@ -14,6 +14,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from indonews.backbone import ensure_backbone, resolve_backbone
+from indonews.data.augment import augment_documents, corpus_surfaces
+from indonews.data.lexicons import build_lexicon
 from indonews.ner.training import save_model_dir, train_ner
 from indonews.predict import Extractor
 from indonews.reports import evaluate_extractor, write_report
@@ -37,6 +39,12 @@ def main(cfg: DictConfig) -> float:
     train_docs = read_jsonl(cfg.data.train_file)
     dev_docs = read_jsonl(cfg.data.dev_file)
     test_docs = read_jsonl(cfg.data.test_file) if cfg.data.get("test_file") else []
+    aug = cfg.data.get("augment")
+    if aug and aug.enabled:
+        lexicon = build_lexicon(aug.sources, corpus_surfaces(train_docs), cfg.paths.cache_dir)
+        extra = list(augment_documents(train_docs, lexicon, aug.copies, aug.p, aug.seed))
+        log.info("augmentation: %d replaced copies added to %d training documents", len(extra), len(train_docs))
+        train_docs = train_docs + extra
 
     build = _common.plain(cfg.model.build) if cfg.model.get("build") else None
     backbone = ensure_backbone(cfg.model.name, cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
@@ -73,7 +81,7 @@ def main(cfg: DictConfig) -> float:
             "constrained": cfg.decoding.constrained,
             "backbone": cfg.model.name_or_path,
             "backbone_name": cfg.model.name,
-            "data": {k: str(v) for k, v in cfg.data.items()},
+            "data": _common.plain(cfg.data),
             "seed": cfg.seed,
         }
         extra = {"metrics.json": metrics, "trainer_log.json": trainer.state.log_history}

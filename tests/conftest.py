@@ -40,8 +40,13 @@ def corpus_dir(tmp_path_factory, mini_docs):
 
 
 TINY_TEST_BUILD = dict(
-    vocab_size=400, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-    max_position_embeddings=128, pretrain_steps=0,
+    vocab_size=400,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=128,
+    pretrain_steps=0,
 )
 
 
@@ -89,7 +94,10 @@ def run_script(name: str, *overrides: str, check: bool = True, timeout: int = 60
     """Run ``scripts/<name>.py`` as a user would, in a fresh process."""
     proc = subprocess.run(
         [sys.executable, str(SCRIPTS / f"{name}.py"), *overrides],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"{name}.py failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")

@@ -19,7 +19,10 @@ def test_offsets_handles_meta_and_meet_order():
         assert doc.text[e.start : e.end] == e.text
     meet = doc.relations[0]
     assert (meet.label, doc.entity(meet.head).text, doc.entity(meet.tail).text) == ("MEET", "Jokowi", "Xi")
-    assert [(r.label, doc.entity(r.tail).text) for r in doc.relations[1:]] == [("AT", "Istana Bogor"), ("ON", "kemarin")]
+    assert [(r.label, doc.entity(r.tail).text) for r in doc.relations[1:]] == [
+        ("AT", "Istana Bogor"),
+        ("ON", "kemarin"),
+    ]
 
 
 @pytest.mark.parametrize(

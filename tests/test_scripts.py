@@ -24,8 +24,13 @@ def test_train_writes_a_self_describing_model_dir(trained_model):
 
 
 def test_evaluate_writes_json_markdown_and_errors(trained_model, corpus_dir, tmp_path):
-    proc = run_script("evaluate", f"model_dir={trained_model}", f"paths.data_dir={corpus_dir}", "data.split=test",
-                      f"hydra.run.dir={tmp_path}")
+    proc = run_script(
+        "evaluate",
+        f"model_dir={trained_model}",
+        f"paths.data_dir={corpus_dir}",
+        "data.split=test",
+        f"hydra.run.dir={tmp_path}",
+    )
     assert "| micro |" in proc.stdout
     rep = json.loads((tmp_path / "test.json").read_text())["entities"]
     assert rep["micro"]["support"] == sum(rep[lab]["support"] for lab in ("LEADER", "VENUE", "DATE"))
@@ -40,8 +45,14 @@ def test_predict_jsonl_keeps_every_document_in_order(trained_model, tmp_path, mi
     lines = [{"id": f"a{i}", "text": d.text} for i, d in enumerate(mini_docs)] + [{"text": ""}]
     inp.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
     out = tmp_path / "out.jsonl"
-    run_script("predict", f"model_dir={trained_model}", f"input={inp}", f"output={out}", "batch_size=2",
-               f"hydra.run.dir={tmp_path / 'run'}")
+    run_script(
+        "predict",
+        f"model_dir={trained_model}",
+        f"input={inp}",
+        f"output={out}",
+        "batch_size=2",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    )
     docs = read_jsonl(out)  # valid annotation format
     assert [d.id for d in docs] == [x.get("id", f"line-{len(lines)}") for x in lines]
     assert [d.text for d in docs] == [x["text"] for x in lines]
@@ -53,8 +64,9 @@ def test_predict_reads_a_folder_of_txt(trained_model, tmp_path):
     (folder / "b.txt").write_text("Presiden Prabowo tiba di Tokyo.", encoding="utf-8")
     (folder / "sub" / "a.txt").write_text("Banjir di Semarang kemarin.", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    run_script("predict", f"model_dir={trained_model}", f"input={folder}", f"output={out}",
-               f"hydra.run.dir={tmp_path / 'run'}")
+    run_script(
+        "predict", f"model_dir={trained_model}", f"input={folder}", f"output={out}", f"hydra.run.dir={tmp_path / 'run'}"
+    )
     assert [d.id for d in read_jsonl(out)] == ["b", "sub/a"]
 
 
@@ -62,8 +74,14 @@ def test_predict_stops_on_a_malformed_line_and_leaves_no_output(trained_model, t
     inp = tmp_path / "in.jsonl"
     inp.write_text('{"id": "a", "text": "Halo."}\n{"id": "b", "txt": "Halo."}\n')
     out = tmp_path / "out.jsonl"
-    proc = run_script("predict", f"model_dir={trained_model}", f"input={inp}", f"output={out}",
-                      f"hydra.run.dir={tmp_path / 'run'}", check=False)
+    proc = run_script(
+        "predict",
+        f"model_dir={trained_model}",
+        f"input={inp}",
+        f"output={out}",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        check=False,
+    )
     assert proc.returncode != 0
     assert f"{inp}:2: field 'text': missing" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -74,9 +92,18 @@ def test_unreachable_hub_backbone_fails_fast_with_the_ways_out(tmp_path, corpus_
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     t0 = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, str(SCRIPTS / "train.py"), "model=indobert", f"paths.data_dir={corpus_dir}",
-         f"hydra.run.dir={tmp_path}"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        [
+            sys.executable,
+            str(SCRIPTS / "train.py"),
+            "model=indobert",
+            f"paths.data_dir={corpus_dir}",
+            f"hydra.run.dir={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 1
     assert "indobenchmark/indobert-base-p1" in proc.stderr

@@ -36,5 +36,18 @@ def test_spans_are_offsets_into_the_text():
 def test_word_spans_keep_dates_and_numbers_whole():
     t = "Senin (14/11) pukul 09.00 WIB, inflasi 8,5% di Al-Sisi-nya."
     assert [t[s:e] for s, e in word_spans(t)] == [
-        "Senin", "(", "14/11", ")", "pukul", "09.00", "WIB", ",", "inflasi", "8,5", "%", "di", "Al-Sisi-nya", ".",
+        "Senin",
+        "(",
+        "14/11",
+        ")",
+        "pukul",
+        "09.00",
+        "WIB",
+        ",",
+        "inflasi",
+        "8,5",
+        "%",
+        "di",
+        "Al-Sisi-nya",
+        ".",
     ]
