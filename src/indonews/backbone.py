@@ -24,8 +24,12 @@ class BackboneUnavailable(RuntimeError):
 
 def _hub_cached(repo_id: str) -> bool:
     from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
 
-    hit = try_to_load_from_cache(repo_id, "config.json")
+    try:
+        hit = try_to_load_from_cache(repo_id, "config.json")
+    except HFValidationError:  # a path, not a repo id
+        return False
     return isinstance(hit, str)
 
 
@@ -51,6 +55,8 @@ def resolve_backbone(name_or_path: str) -> tuple[str, bool]:
     """
     if Path(name_or_path).expanduser().is_dir():
         return str(Path(name_or_path).expanduser()), True
+    if name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1:
+        raise BackboneUnavailable(f"Cannot load backbone {name_or_path!r}: no such directory.")
     if _hub_cached(name_or_path):
         return name_or_path, not _hub_reachable()
     if _hub_reachable():
@@ -249,8 +255,9 @@ def ensure_backbone(
     train_file: str | Path | None = None,
     cache_dir: Path | None = None,
 ) -> str:
-    """Return a loadable path or hub id for the backbone, building the tiny one on first use."""
-    if name == "tiny" and build is not None and not Path(name_or_path).is_dir():
+    """Return a loadable path or hub id for the backbone; a model config with a ``build`` section (the
+    tiny backbones) is built locally on first use."""
+    if build is not None and not Path(name_or_path).is_dir():
         opts = dict(build)
         use_nlp_id = opts.pop("use_nlp_id", True)
         log.info("building the tiny backbone at %s (first use)", name_or_path)
