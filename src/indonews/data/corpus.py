@@ -41,6 +41,23 @@ class CorpusStats:
         }
 
 
+def leader_people(doc: Document) -> set[str]:
+    """The leaders of a document, counting a short form ("Prabowo") with its full name ("Prabowo Subianto").
+
+    >>> from indonews.data.markup import parse_markup
+    >>> doc = parse_markup("### a\\n[Prabowo Subianto]{LEADER} dan [Prabowo]{LEADER} bertemu [Lee]{LEADER}.")[0]
+    >>> sorted(leader_people(doc))
+    ['Lee', 'Prabowo Subianto']
+    """
+    names = {e.text for e in doc.entities if e.label == "LEADER"}
+
+    def short_of(s: str, full: str) -> bool:
+        a, b = s.split(), full.split()
+        return len(a) < len(b) and (b[: len(a)] == a or b[-len(a) :] == a)
+
+    return {n for n in names if not any(short_of(n, f) for f in names)}
+
+
 def corpus_stats(docs: Iterable[Document]) -> CorpusStats:
     st = CorpusStats()
     for d in docs:
