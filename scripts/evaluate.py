@@ -32,11 +32,14 @@ def main(cfg: DictConfig) -> float:
     _common.setup_logging()
     path = cfg.data.file or cfg.data[f"{cfg.data.split}_file"]
     name = cfg.data.split if not cfg.data.file else "eval"
+    if cfg.constrained is not None:
+        name += "_constrained" if cfg.constrained else "_argmax"
     docs = read_jsonl(path)
     if cfg.unseen_names:
         docs = with_unseen_names(docs, cfg.paths.cache_dir)
         name += "_unseen_names"
-    ex = Extractor.from_pretrained(cfg.model_dir)
+    overrides = {} if cfg.constrained is None else {"constrained": bool(cfg.constrained)}
+    ex = Extractor.from_pretrained(cfg.model_dir, **overrides)
     report = evaluate_extractor(ex, docs, cfg.batch_size)
     paths = write_report(report, cfg.out_dir, name)
     print(open(paths["markdown"], encoding="utf-8").read())

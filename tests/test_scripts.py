@@ -127,3 +127,13 @@ def test_every_experiment_config_runs_a_few_steps(tiny_backbone, corpus_dir, tmp
         out = tmp_path / exp
         run_script("train", f"experiment={exp}", *tiny_overrides(tiny_backbone, corpus_dir, out))
         assert (out / "model" / "model.safetensors").exists(), exp
+
+
+def test_multirun_sweep_trains_one_model_per_job(tiny_backbone, corpus_dir, tmp_path):
+    single = ("hydra.run.dir", "model_dir")
+    overrides = [o for o in tiny_overrides(tiny_backbone, corpus_dir, tmp_path) if not o.startswith(single)]
+    run_script(
+        "train", "-m", *overrides, "seed=1,2", f"hydra.sweep.dir={tmp_path}", "model_dir=${paths.output_dir}/model"
+    )
+    for job in ("0", "1"):
+        assert (tmp_path / job / "model" / "metrics.json").exists(), job
