@@ -136,6 +136,34 @@ def _mlm_blocks(texts: Sequence[str], tokenizer, seq_len: int) -> list[list[int]
     return [[cls, *ids[i : i + body], sep] for i in range(0, len(ids) - body + 1, body)]
 
 
+def masked_lm_loss(model, input_ids, attention_mask, labels):
+    """Masked-LM loss of a ``BertForMaskedLM`` with the vocabulary head run on masked positions only.
+
+    In a small BERT the projection onto the vocabulary costs more than the encoder, and 85% of its
+    outputs are thrown away by the loss. Gathering the masked positions first gives the same loss for
+    about half the work per step (the trick of "Cramming" and MosaicBERT); the weights stay a plain
+    ``BertForMaskedLM``.
+    """
+    import torch.nn.functional as F
+
+    hidden = model.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    picked = labels != -100
+    logits = model.cls(hidden[picked])
+    return F.cross_entropy(logits.float(), labels[picked])
+
+
+def _sparse_mlm_trainer():
+    from transformers import Trainer
+
+    class SparseMLMTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            core = self.accelerator.unwrap_model(model)
+            loss = masked_lm_loss(core, inputs["input_ids"], inputs.get("attention_mask"), inputs["labels"])
+            return (loss, None) if return_outputs else loss
+
+    return SparseMLMTrainer
+
+
 def build_tiny_backbone(
     out_dir: str | Path,
     texts: Sequence[str],
@@ -155,7 +183,6 @@ def build_tiny_backbone(
         BertConfig,
         BertForMaskedLM,
         DataCollatorForLanguageModeling,
-        Trainer,
         TrainingArguments,
         set_seed,
     )
@@ -211,7 +238,7 @@ def build_tiny_backbone(
             use_cpu=not torch.cuda.is_available(),
         )
         collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=spec.mlm_probability)
-        trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=collator)
+        trainer = _sparse_mlm_trainer()(model=model, args=args, train_dataset=ds, data_collator=collator)
         last = _last_checkpoint(work_dir / "checkpoints") if resume else None
         trainer.train(resume_from_checkpoint=last)
         model = trainer.model
