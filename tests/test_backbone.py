@@ -58,3 +58,26 @@ def test_pretraining_runs_resumes_and_writes_a_loadable_backbone(tmp_path, mini_
     assert (tmp_path / "tiny-base.work" / "checkpoints" / "checkpoint-6").is_dir()
     assert AutoModelForMaskedLM.from_pretrained(out).config.vocab_size > 100
     assert not (tmp_path / "tiny-base.partial").exists()
+
+
+def test_word2vec_embeddings_put_pieces_of_similar_contexts_close(cased_tokenizer):
+    import torch
+
+    from indonews.backbone import word2vec_embeddings
+
+    days = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat"]
+    cities = ["Jakarta", "Surabaya", "Bandung", "Medan", "Makassar"]
+    texts = [f"Rapat itu digelar pada hari {d} pagi di kantor." for d in days] * 40
+    texts += [f"Ia tiba di kota {c} dengan pesawat." for c in cities] * 40
+    emb = word2vec_embeddings(texts, cased_tokenizer, dim=16, seed=1)
+    assert emb.shape == (len(cased_tokenizer), 16)
+    assert abs(float(emb.std()) - 0.02) < 0.01  # the scale of BERT's own initialisation
+
+    def vec(word):
+        ids = cased_tokenizer(word, add_special_tokens=False)["input_ids"]
+        return emb[ids].mean(0)
+
+    cos = torch.nn.functional.cosine_similarity
+    same = cos(vec("Senin"), vec("Kamis"), dim=0)
+    across = cos(vec("Senin"), vec("pesawat"), dim=0)
+    assert same > across

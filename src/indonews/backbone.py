@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import socket
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,7 @@ class TinySpec:
     pretrain_lr: float = 5e-4
     mlm_probability: float = 0.15
     seed: int = 42
+    embedding_init: str = "random"  # or "word2vec": skip-gram vectors of the pieces (needs gensim)
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = False):
@@ -134,6 +136,42 @@ def _mlm_blocks(texts: Sequence[str], tokenizer, seq_len: int) -> list[list[int]
         ids.append(tokenizer.sep_token_id)
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     return [[cls, *ids[i : i + body], sep] for i in range(0, len(ids) - body + 1, body)]
+
+
+def _stable_hash(s: str) -> int:
+    """gensim seeds each vector with a hash of its word; Python's own hash changes from run to run."""
+    return zlib.crc32(s.encode("utf-8"))
+
+
+def word2vec_embeddings(texts: Sequence[str], tokenizer, dim: int, seed: int = 42, std: float = 0.02):
+    """Skip-gram vectors for every WordPiece piece, trained with gensim on the pretraining text.
+
+    Distributional vectors give the embedding layer what a short masked-LM run cannot: pieces that occur in
+    the same contexts ("Jakarta", "Surabaya"; "Senin", "Kamis") start close together. They are scaled to the
+    standard deviation of BERT's own initialisation so position embeddings still count. gensim's training
+    is not bit-for-bit repeatable, so two builds differ slightly; a built backbone is cached and reused.
+    """
+    import numpy as np
+    import torch
+    from gensim.models import Word2Vec
+
+    pieces = [
+        tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    ]
+    w2v = Word2Vec(
+        pieces, vector_size=dim, window=5, min_count=1, sg=1, epochs=5, workers=1, seed=seed, hashfxn=_stable_hash
+    )
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(0.0, std, (len(tokenizer), dim)).astype("float32")
+    vocab = tokenizer.get_vocab()
+    known = [(i, w2v.wv[t]) for t, i in vocab.items() if t in w2v.wv]
+    if known:
+        vecs = np.stack([v for _, v in known])
+        vecs = (vecs - vecs.mean(0)) / (vecs.std() + 1e-8) * std
+        for (i, _), v in zip(known, vecs):
+            emb[i] = v
+    log.info("word2vec vectors for %d of %d pieces", len(known), len(tokenizer))
+    return torch.from_numpy(emb)
 
 
 def masked_lm_loss(model, input_ids, attention_mask, labels):
@@ -213,6 +251,12 @@ def build_tiny_backbone(
         pad_token_id=tokenizer.pad_token_id,
     )
     model = BertForMaskedLM(config)
+    if spec.embedding_init == "word2vec" and not (resume and _last_checkpoint(work_dir / "checkpoints")):
+        model.bert.embeddings.word_embeddings.weight.data.copy_(
+            word2vec_embeddings(texts, tokenizer, spec.hidden_size, spec.seed)
+        )
+    elif spec.embedding_init not in ("random", "word2vec"):
+        raise ValueError(f"embedding_init must be 'random' or 'word2vec', not {spec.embedding_init!r}")
 
     if spec.pretrain_steps > 0:
         from datasets import Dataset
