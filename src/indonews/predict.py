@@ -20,7 +20,7 @@ import torch
 
 from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows
 from indonews.ner.features import Window, encode_windows
-from indonews.schema import Document, Entity
+from indonews.schema import Document, Entity, trim_span
 
 SETTINGS_FILE = "indonews.json"
 
@@ -143,26 +143,8 @@ class Extractor:
             spans = decode_words(word_logits, offsets, self.id2label, self.constrained, self._masks)
             ents = []
             for s, e, lab, score in spans:
-                s, e = _trim(text, s, e)
+                s, e = trim_span(text, s, e)
                 if e > s:
                     ents.append(Entity(f"T{len(ents) + 1}", s, e, lab, text[s:e], round(score, 4)))
             results[nonempty[local]] = ents
         return results
-
-
-_TRIM = " \t\n\r.,;:!?\"'“”‘’[]{}-–—/"
-
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    """Drop edge punctuation a word tokenisation may have pulled in; keep ")" closing a "(".
-
-    >>> _trim("di (Bali),", 3, 10)
-    (4, 8)
-    """
-    while s < e and (text[s] in _TRIM or text[s] == "(" or text[s].isspace()):
-        s += 1
-    while e > s and (text[e - 1] in _TRIM or text[e - 1].isspace() or (text[e - 1] == ")" and "(" not in text[s:e])):
-        if text[e - 1] == "." and e - s > 1 and text[e - 2].isupper():
-            break
-        e -= 1
-    return s, e

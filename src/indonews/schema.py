@@ -110,6 +110,23 @@ def bad_edge(surface: str) -> bool:
     return False
 
 
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``text[start:end]`` until :func:`bad_edge` accepts it (an empty span if nothing is left).
+
+    >>> trim_span("di (Bali),", 3, 10)
+    (4, 8)
+    >>> trim_span("pada Jumat (", 5, 12)
+    (5, 10)
+    >>> trim_span("Senin (12/5).", 0, 13)
+    (0, 12)
+    """
+    while start < end and (text[start] in EDGE_CHARS or text[start].isspace()):
+        start += 1
+    while end > start and (bad_edge(text[start:end]) or text[end - 1].isspace()):
+        end -= 1
+    return start, end
+
+
 def document_from_dict(obj: Any, where: str = "<document>") -> Document:
     """Build a :class:`Document` from parsed JSON, checking every rule of the file format."""
     if not isinstance(obj, dict):
