@@ -213,10 +213,9 @@ def document_from_dict(obj: Any, where: str = "<document>") -> Document:
     return Document(doc_id, text, entities, relations, meta)
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[Document]:
-    """Stream validated documents from a JSON Lines file; the first bad line raises CorpusError."""
+def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
+    """``(line number, "file:line", parsed JSON)`` for each non-blank line; broken JSON raises CorpusError."""
     path = str(path)
-    ids: dict[str, int] = {}
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -226,11 +225,18 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[Document]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(where, "<line>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-            doc = document_from_dict(obj, where)
-            if doc.id in ids:
-                raise CorpusError(where, "id", f"duplicate document id {doc.id!r} (first on line {ids[doc.id]})")
-            ids[doc.id] = n
-            yield doc
+            yield n, where, obj
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[Document]:
+    """Stream validated documents from a JSON Lines file; the first bad line raises CorpusError."""
+    ids: dict[str, int] = {}
+    for n, where, obj in iter_json_lines(path):
+        doc = document_from_dict(obj, where)
+        if doc.id in ids:
+            raise CorpusError(where, "id", f"duplicate document id {doc.id!r} (first on line {ids[doc.id]})")
+        ids[doc.id] = n
+        yield doc
 
 
 def read_jsonl(path: str | os.PathLike) -> list[Document]:

@@ -5,11 +5,10 @@ Readers stream: one document at a time, so memory does not grow with the input.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from indonews.schema import CorpusError, Document
+from indonews.schema import CorpusError, Document, iter_json_lines
 
 
 def iter_input(path: str | Path) -> Iterator[Document]:
@@ -28,22 +27,14 @@ def iter_input(path: str | Path) -> Iterator[Document]:
         return
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{n}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(where, "<line>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-            if not isinstance(obj, dict):
-                raise CorpusError(where, "<line>", "expected a JSON object")
-            text = obj.get("text")
-            if not isinstance(text, str):
-                raise CorpusError(where, "text", "missing or not a string")
-            doc_id = obj.get("id", f"line-{n}")
-            if not isinstance(doc_id, (str, int)):
-                raise CorpusError(where, "id", f"must be a string, got {type(doc_id).__name__}")
-            meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-            yield Document(id=str(doc_id), text=text, meta=meta)
+    for n, where, obj in iter_json_lines(path):
+        if not isinstance(obj, dict):
+            raise CorpusError(where, "<line>", "expected a JSON object")
+        text = obj.get("text")
+        if not isinstance(text, str):
+            raise CorpusError(where, "text", "missing or not a string")
+        doc_id = obj.get("id", f"line-{n}")
+        if not isinstance(doc_id, (str, int)):
+            raise CorpusError(where, "id", f"must be a string, got {type(doc_id).__name__}")
+        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+        yield Document(id=str(doc_id), text=text, meta=meta)
