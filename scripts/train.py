@@ -47,7 +47,7 @@ def main(cfg: DictConfig) -> float:
         train_docs = train_docs + extra
 
     build = _common.plain(cfg.model.build) if cfg.model.get("build") else None
-    backbone = ensure_backbone(cfg.model.name, cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
+    backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
     _, local_only = resolve_backbone(backbone)
 
     args = instantiate(cfg.trainer.args)

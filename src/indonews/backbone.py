@@ -178,8 +178,8 @@ def masked_lm_loss(model, input_ids, attention_mask, labels):
     """Masked-LM loss of a ``BertForMaskedLM`` with the vocabulary head run on masked positions only.
 
     In a small BERT the projection onto the vocabulary costs more than the encoder, and 85% of its
-    outputs are thrown away by the loss. Gathering the masked positions first gives the same loss for
-    about half the work per step (the trick of "Cramming" and MosaicBERT); the weights stay a plain
+    outputs are thrown away by the loss. Gathering the masked positions first gives the same loss with
+    the vocabulary projection on 15% of the positions (the trick of "Cramming" and MosaicBERT); the weights stay a plain
     ``BertForMaskedLM``.
     """
     import torch.nn.functional as F
@@ -320,7 +320,6 @@ def tiny_pretraining_texts(train_file: str | Path | None, use_nlp_id: bool = Tru
 
 
 def ensure_backbone(
-    name: str,
     name_or_path: str,
     build: dict | None = None,
     train_file: str | Path | None = None,
