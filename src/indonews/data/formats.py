@@ -1,0 +1,669 @@
+"""Converters between the annotation format (JSONL) and annotators' formats: CoNLL, Label Studio, doccano.
+
+Every importer builds plain dicts and passes them through :func:`indonews.schema.document_from_dict`, so
+what comes out is valid annotation format or a :class:`CorpusError` naming file, line (or task), field and
+problem. Exporters are pure functions from documents to text or JSON-ready objects; the ``write_*`` helpers
+write atomically (a temporary file renamed at the end), so a failed conversion leaves no half-written file.
+
+Offsets are Python code points on both sides, as Label Studio and doccano store them.
+See docs/FORMATS.md for what each format keeps and loses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from indonews.ner.alignment import spans_to_tags, tags_to_spans
+from indonews.schema import (
+    ENTITY_LABELS,
+    CorpusError,
+    Document,
+    bad_edge,
+    document_from_dict,
+    iter_json_lines,
+    read_jsonl,
+    trim_span,
+    write_jsonl,
+)
+from indonews.text import sentence_spans, word_spans
+
+FORMATS: tuple[str, ...] = ("jsonl", "conll", "label-studio", "doccano")
+_SUFFIXES = {".conll": "conll", ".bio": "conll", ".iob": "conll", ".iob2": "conll", ".json": "label-studio"}
+
+
+# ---------------------------------------------------------------------------------------------- shared
+
+
+def _write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to a temporary file next to ``path`` and rename it, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _finish(obj: dict[str, Any], where: str, trim: bool) -> Document:
+    """Trim spans if asked, put MEET heads first (the guideline's order), then validate as the corpus is."""
+    text = obj["text"]
+    if trim and isinstance(text, str):
+        kept = []
+        for e in obj["entities"]:
+            s, t = e.get("start"), e.get("end")
+            if isinstance(s, int) and isinstance(t, int) and 0 <= s < t <= len(text) and bad_edge(text[s:t]):
+                s, t = trim_span(text, s, t)
+                if s == t:
+                    continue  # nothing but punctuation: the span goes, and relations on it fail below
+                e = {**e, "start": s, "end": t}
+                e.pop("text", None)
+            kept.append(e)
+        obj["entities"] = kept
+    starts = {e.get("id"): e.get("start") for e in obj["entities"] if isinstance(e, dict)}
+    for r in obj["relations"]:
+        h, t = r.get("head"), r.get("tail")
+        if r.get("label") == "MEET" and isinstance(starts.get(h), int) and isinstance(starts.get(t), int):
+            if starts[h] > starts[t]:
+                r["head"], r["tail"] = t, h
+    return document_from_dict(obj, where)
+
+
+def _unique(docs: Iterable[tuple[str, Document]]) -> list[Document]:
+    out: list[Document] = []
+    first: dict[str, str] = {}
+    for where, doc in docs:
+        if doc.id in first:
+            raise CorpusError(where, "id", f"duplicate document id {doc.id!r} (first at {first[doc.id]})")
+        first[doc.id] = where
+        out.append(doc)
+    return out
+
+
+def _doc_id(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value):
+        return str(value)
+    return None
+
+
+def _int(value: Any, where: str, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CorpusError(where, field, f"must be an integer, got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- CoNLL
+
+
+def conll_sentences(doc: Document) -> list[list[tuple[int, int]]]:
+    """Token offsets of ``doc`` grouped in sentences, as :func:`to_conll` writes them.
+
+    Tokens are :func:`word_spans`, split further where an entity begins or ends inside one
+    (``Mamasa-Polewali`` with two VENUEs gives ``Mamasa``, ``-``, ``Polewali``), so every span is a
+    whole number of tokens. Sentences are :func:`sentence_spans`, merged where an entity crosses a
+    break (``Moh. Arfan``), so no span is cut in two.
+    """
+    cuts = sorted({b for e in doc.entities for b in (e.start, e.end)})
+    tokens: list[tuple[int, int]] = []
+    for s, e in word_spans(doc.text):
+        inner = [c for c in cuts if s < c < e]
+        tokens.extend(zip([s, *inner], [*inner, e]))
+    sents = sentence_spans(doc.text)
+    bounds = [sents[0]] if sents else []
+    for a, b in sents[1:]:
+        if any(e.start < a and e.end > bounds[-1][1] for e in doc.entities):
+            bounds[-1] = (bounds[-1][0], b)
+        else:
+            bounds.append((a, b))
+    groups: list[list[tuple[int, int]]] = [[] for _ in bounds]
+    k = 0
+    for tok in tokens:
+        while k + 1 < len(bounds) and tok[0] >= bounds[k + 1][0]:
+            k += 1
+        groups[k].append(tok)
+    return [g for g in groups if g]
+
+
+def to_conll(docs: Iterable[Document]) -> str:
+    """Two columns, ``token<TAB>tag`` (IOB2), a blank line after each sentence, ``# id = ...`` before each document.
+
+    Relations, scores and ``meta`` are not written: the format has no place for them.
+
+    >>> from indonews.schema import Entity
+    >>> to_conll([Document("d1", "Jokowi tiba.", [Entity("T1", 0, 6, "LEADER")])]).splitlines()
+    ['# id = d1', 'Jokowi\\tB-LEADER', 'tiba\\tO', '.\\tO', '']
+    """
+    out: list[str] = []
+    for doc in docs:
+        out.append(f"# id = {doc.id}\n")
+        spans = [(e.start, e.end, e.label) for e in doc.entities]
+        for sent in conll_sentences(doc):
+            for (s, e), tag in zip(sent, spans_to_tags(spans, sent)):
+                out.append(f"{doc.text[s:e]}\t{tag}\n")
+            out.append("\n")
+    return "".join(out)
+
+
+_TAG = re.compile(r"^(?:O|([BIESLU])-(\S+))$")
+_ID_COMMENT = re.compile(r"^#\s*(?:id|doc_id)\s*[=:]\s*(\S.*?)\s*$")
+
+
+def _iob2(tags: Sequence[str]) -> list[str]:
+    """IOB1, IOB2, BIOES and BILOU tags as IOB2: S/U become B, E/L become I, and a span closed by E/S ends."""
+    out: list[str] = []
+    open_label: str | None = None
+    for tag in tags:
+        if tag == "O":
+            out.append("O")
+            open_label = None
+            continue
+        kind, lab = tag[0], tag[2:]
+        if kind in "BSU" or open_label != lab:
+            out.append(f"B-{lab}")
+        else:
+            out.append(f"I-{lab}")
+        open_label = None if kind in "ESLU" else lab
+    return out
+
+
+def _conll_document(
+    sents: list[list[tuple[str, str, int]]], doc_id: str, path: str, line: int, sep: str, trim: bool
+) -> Document:
+    text_parts: list[str] = []
+    offsets: list[tuple[int, int]] = []
+    tags: list[str] = []
+    lines: list[int] = []
+    pos = 0
+    for k, sent in enumerate(sents):
+        if k:
+            # a zero-width "O" between sentences, so a span never runs on into the next one
+            text_parts.append(sep)
+            offsets.append((pos, pos))
+            tags.append("O")
+            lines.append(sent[0][2])
+            pos += len(sep)
+        for j, (tok, _, n) in enumerate(sent):
+            if j:
+                text_parts.append(" ")
+                pos += 1
+            text_parts.append(tok)
+            offsets.append((pos, pos + len(tok)))
+            lines.append(n)
+            pos += len(tok)
+        tags.extend(_iob2([tag for _, tag, _ in sent]))
+    text = "".join(text_parts)
+    first_line = {o[0]: n for o, n in zip(offsets, lines) if o[1] > o[0]}
+    entities = []
+    for s, e, lab in tags_to_spans(tags, offsets):
+        if not trim and bad_edge(text[s:e]):
+            raise CorpusError(
+                f"{path}:{first_line[s]}",
+                "tag",
+                f"span {text[s:e]!r} starts or ends with punctuation (tag the name only, or use --trim)",
+            )
+        entities.append({"id": f"T{len(entities) + 1}", "start": s, "end": e, "label": lab})
+    obj = {"id": doc_id, "text": text, "entities": entities, "relations": []}
+    return _finish(obj, f"{path}:{line}", trim)
+
+
+def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim: bool = False) -> list[Document]:
+    """Documents from CoNLL/BIO columns: the token is the first column, the tag the last.
+
+    A document starts at ``-DOCSTART-`` or at a ``# id = ...`` comment (which also names it); a file with
+    neither holds one document per sentence. The text is rebuilt by joining tokens with single spaces and
+    sentences with ``sentence_sep``. Tags may be IOB2, IOB1, BIOES or BILOU.
+
+    >>> [d.entities[0].text for d in from_conll("# id = a\\nPresiden\\tO\\nJoko\\tB-LEADER\\nWidodo\\tI-LEADER\\n")]
+    ['Joko Widodo']
+    """
+    stem = Path(where).stem or "doc"
+    docs: list[tuple[str, Document]] = []
+    marked = False  # the file separates documents explicitly
+    doc_id: str | None = None
+    doc_line: int | None = None
+    sents: list[list[tuple[str, str, int]]] = []
+    sent: list[tuple[str, str, int]] = []
+
+    def close_document() -> None:
+        nonlocal sents, sent, doc_id, doc_line
+        if sent:
+            sents.append(sent)
+        if sents:
+            line = doc_line or sents[0][0][2]
+            name = doc_id or f"{stem}-{len(docs) + 1}"
+            docs.append((f"{where}:{line}", _conll_document(sents, name, where, line, sentence_sep, trim)))
+        sents, sent, doc_id, doc_line = [], [], None, None
+
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            if sent:
+                sents.append(sent)
+                sent = []
+            if not marked:
+                close_document()
+            continue
+        fields = line.split("\t") if "\t" in line else line.split()
+        if fields[0] == "-DOCSTART-":
+            marked = True
+            close_document()
+            doc_line = n
+            continue
+        m = None if "\t" in line else _ID_COMMENT.match(line)
+        if m:
+            marked = True
+            if sents or sent:
+                close_document()
+            doc_id, doc_line = m.group(1), n
+            continue
+        if line.startswith("#") and not (len(fields) >= 2 and _TAG.match(fields[-1])):
+            continue  # other comments (``# text = ...``)
+        if len(fields) < 2:
+            raise CorpusError(f"{where}:{n}", "<line>", f"expected TOKEN<TAB>TAG, got {line!r}")
+        tok, tag = fields[0].strip(), fields[-1].strip()
+        if not tok:
+            raise CorpusError(f"{where}:{n}", "token", "empty token")
+        tm = _TAG.match(tag)
+        if not tm:
+            raise CorpusError(f"{where}:{n}", "tag", f"{tag!r} is not O or B-/I-/E-/S-LABEL")
+        if tm.group(2) is not None and tm.group(2) not in ENTITY_LABELS:
+            raise CorpusError(
+                f"{where}:{n}", "tag", f"unknown label {tm.group(2)!r} (expected one of {', '.join(ENTITY_LABELS)})"
+            )
+        sent.append((tok, tag, n))
+    close_document()
+    return _unique(docs)
+
+
+def read_conll(path: str | os.PathLike, sentence_sep: str = "\n", trim: bool = False) -> list[Document]:
+    return from_conll(_read_text(path), str(path), sentence_sep, trim)
+
+
+def write_conll(docs: Iterable[Document], path: str | os.PathLike) -> None:
+    _write_atomic(path, to_conll(docs))
+
+
+# ---------------------------------------------------------------------------------------------- Label Studio
+
+
+def to_label_studio(
+    docs: Iterable[Document],
+    from_name: str = "label",
+    to_name: str = "text",
+    as_predictions: bool | None = None,
+    model_version: str = "indonews",
+) -> list[dict[str, Any]]:
+    """Label Studio tasks: ``data`` holds ``text``, ``id`` and ``meta``; entities are ``labels`` regions and
+    relations ``relation`` items.
+
+    The result goes under ``predictions`` (with each region's ``score`` and the task's mean score) when
+    ``as_predictions`` is true, under ``annotations`` otherwise; None means "predictions if any entity
+    has a score". ``from_name``/``to_name`` must match the names in the project's labelling config.
+    """
+    docs = list(docs)
+    if as_predictions is None:
+        as_predictions = any(e.score is not None for d in docs for e in d.entities)
+    tasks = []
+    for doc in docs:
+        result: list[dict[str, Any]] = []
+        for e in doc.entities:
+            item: dict[str, Any] = {
+                "id": e.id,
+                "from_name": from_name,
+                "to_name": to_name,
+                "type": "labels",
+                "value": {"start": e.start, "end": e.end, "text": doc.text[e.start : e.end], "labels": [e.label]},
+            }
+            if as_predictions and e.score is not None:
+                item["score"] = e.score
+            result.append(item)
+        for r in doc.relations:
+            result.append(
+                {"from_id": r.head, "to_id": r.tail, "type": "relation", "direction": "right", "labels": [r.label]}
+            )
+        data: dict[str, Any] = {"text": doc.text, "id": doc.id}
+        if doc.meta:
+            data["meta"] = doc.meta
+        task: dict[str, Any] = {"data": data}
+        if as_predictions:
+            scores = [e.score for e in doc.entities if e.score is not None]
+            pred: dict[str, Any] = {"model_version": model_version, "result": result}
+            if scores:
+                pred["score"] = sum(scores) / len(scores)
+            task["predictions"] = [pred]
+        else:
+            task["annotations"] = [{"result": result}]
+        tasks.append(task)
+    return tasks
+
+
+def _pick_result(task: dict[str, Any], where: str) -> tuple[str, list[Any]]:
+    """The first annotation that was not cancelled, else the first prediction, else nothing."""
+    for key in ("annotations", "completions", "predictions"):
+        items = task.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise CorpusError(where, key, "must be a list")
+        for k, a in enumerate(items):
+            if not isinstance(a, dict):
+                raise CorpusError(where, f"{key}[{k}]", "expected an object")
+            if a.get("was_cancelled"):
+                continue
+            result = a.get("result", [])
+            if not isinstance(result, list):
+                raise CorpusError(where, f"{key}[{k}].result", "must be a list")
+            return f"{key}[{k}].result", result
+    return "result", []
+
+
+def label_studio_task_to_document(
+    task: Any, where: str, index: int = 0, text_key: str = "text", trim: bool = False
+) -> Document:
+    """One Label Studio task as a document; ``where`` names the task in errors."""
+    if not isinstance(task, dict):
+        raise CorpusError(where, "<task>", "expected an object")
+    data = task.get("data")
+    if not isinstance(data, dict):
+        raise CorpusError(where, "data", "missing or not an object")
+    text = data.get(text_key)
+    if not isinstance(text, str):
+        raise CorpusError(where, f"data.{text_key}", "missing or not a string")
+    doc_id = _doc_id(data.get("id")) or _doc_id(task.get("id")) or f"task-{index}"
+    meta = dict(data["meta"]) if isinstance(data.get("meta"), dict) else {}
+    meta.update({k: v for k, v in data.items() if k not in (text_key, "id", "meta")})
+    field, result = _pick_result(task, where)
+    entities, relations = [], []
+    for j, item in enumerate(result):
+        f = f"{field}[{j}]"
+        if not isinstance(item, dict):
+            raise CorpusError(where, f, "expected an object")
+        if item.get("type") == "labels":
+            value = item.get("value")
+            if not isinstance(value, dict):
+                raise CorpusError(where, f"{f}.value", "missing or not an object")
+            labels = value.get("labels")
+            if not isinstance(labels, list) or len(labels) != 1:
+                raise CorpusError(where, f"{f}.value.labels", f"expected exactly one label, got {labels!r}")
+            ent = {
+                "id": _doc_id(item.get("id")) or f"T{j + 1}",
+                "start": _int(value.get("start"), where, f"{f}.value.start"),
+                "end": _int(value.get("end"), where, f"{f}.value.end"),
+                "label": labels[0],
+            }
+            if isinstance(value.get("text"), str):
+                ent["text"] = value["text"]
+            if isinstance(item.get("score"), (int, float)):
+                ent["score"] = item["score"]
+            entities.append(ent)
+        elif item.get("type") == "relation":
+            labels = item.get("labels")
+            if not isinstance(labels, list) or len(labels) != 1:
+                raise CorpusError(where, f"{f}.labels", f"expected exactly one of MEET, AT, ON, got {labels!r}")
+            head, tail = item.get("from_id"), item.get("to_id")
+            if item.get("direction") == "left":
+                head, tail = tail, head
+            relations.append({"head": head, "tail": tail, "label": labels[0]})
+        # other result types (choices, textarea, ...) carry nothing the format keeps
+    entities.sort(key=lambda e: (e["start"], e["end"]))
+    obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
+    return _finish(obj, where, trim)
+
+
+def from_label_studio(
+    tasks: Any, where: str = "<label-studio>", text_key: str = "text", trim: bool = False
+) -> list[Document]:
+    """Documents from a Label Studio JSON export (a list of tasks, or one task)."""
+    if isinstance(tasks, dict):
+        tasks = [tasks]
+    if not isinstance(tasks, list):
+        raise CorpusError(where, "<file>", "expected a JSON list of tasks")
+    return _unique(
+        (f"{where}: task {i}", label_studio_task_to_document(t, f"{where}: task {i}", i, text_key, trim))
+        for i, t in enumerate(tasks)
+    )
+
+
+def read_label_studio(path: str | os.PathLike, text_key: str = "text", trim: bool = False) -> list[Document]:
+    raw = _read_text(path)
+    try:
+        tasks = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{path}:{exc.lineno}", "<file>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    return from_label_studio(tasks, str(path), text_key, trim)
+
+
+def write_label_studio(docs: Iterable[Document], path: str | os.PathLike, **kwargs: Any) -> None:
+    _write_atomic(path, json.dumps(to_label_studio(docs, **kwargs), ensure_ascii=False, indent=1) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------- doccano
+
+
+def to_doccano(docs: Iterable[Document], style: str = "relations") -> list[dict[str, Any]]:
+    """doccano JSONL records.
+
+    ``style="relations"`` (the relation-extraction project): ``entities`` with integer ids, ``start_offset``,
+    ``end_offset``, ``label`` and ``relations`` with ``from_id``, ``to_id``, ``type``. ``style="labels"``
+    (the sequence-labelling project): ``label`` as ``[start, end, LABEL]`` triples, relations dropped.
+    The document id and ``meta`` ride along as extra columns, which doccano keeps as metadata.
+    """
+    if style not in ("relations", "labels"):
+        raise ValueError(f"style must be 'relations' or 'labels', got {style!r}")
+    out = []
+    for doc in docs:
+        rec: dict[str, Any] = {"id": doc.id, "text": doc.text}
+        if style == "labels":
+            rec["label"] = [[e.start, e.end, e.label] for e in doc.entities]
+        else:
+            num = {e.id: i for i, e in enumerate(doc.entities, 1)}
+            rec["entities"] = [
+                {"id": num[e.id], "label": e.label, "start_offset": e.start, "end_offset": e.end} for e in doc.entities
+            ]
+            rec["relations"] = [
+                {"id": i, "from_id": num[r.head], "to_id": num[r.tail], "type": r.label}
+                for i, r in enumerate(doc.relations, 1)
+            ]
+        if doc.meta:
+            rec["meta"] = doc.meta
+        out.append(rec)
+    return out
+
+
+def _doccano_entity_id(value: Any) -> Any:
+    # doccano numbers its entities; the annotation format's ids are strings, "T1" style
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"T{value}"
+    return value
+
+
+def doccano_record_to_document(obj: Any, where: str, default_id: str, trim: bool = False) -> Document:
+    """One doccano record (either project type) as a document."""
+    if not isinstance(obj, dict):
+        raise CorpusError(where, "<line>", "expected a JSON object")
+    text = obj.get("text", obj.get("data"))
+    if not isinstance(text, str):
+        raise CorpusError(where, "text", "missing or not a string")
+    entities, relations = [], []
+    if "entities" in obj:
+        raw = obj["entities"]
+        if not isinstance(raw, list):
+            raise CorpusError(where, "entities", "must be a list")
+        for i, e in enumerate(raw):
+            f = f"entities[{i}]"
+            if not isinstance(e, dict):
+                raise CorpusError(where, f, "expected an object")
+            eid = _doccano_entity_id(e.get("id", i + 1))
+            entities.append(
+                {
+                    "id": eid,
+                    "start": _int(e.get("start_offset"), where, f"{f}.start_offset"),
+                    "end": _int(e.get("end_offset"), where, f"{f}.end_offset"),
+                    "label": e.get("label"),
+                }
+            )
+        raw_rels = obj.get("relations", [])
+        if not isinstance(raw_rels, list):
+            raise CorpusError(where, "relations", "must be a list")
+        for i, r in enumerate(raw_rels):
+            if not isinstance(r, dict):
+                raise CorpusError(where, f"relations[{i}]", "expected an object")
+            relations.append(
+                {
+                    "head": _doccano_entity_id(r.get("from_id")),
+                    "tail": _doccano_entity_id(r.get("to_id")),
+                    "label": r.get("type"),
+                }
+            )
+    else:
+        key = "label" if "label" in obj else "labels"
+        raw = obj.get(key, [])
+        if not isinstance(raw, list):
+            raise CorpusError(where, key, "must be a list of [start, end, LABEL]")
+        for i, triple in enumerate(raw):
+            f = f"{key}[{i}]"
+            if not isinstance(triple, list) or len(triple) != 3:
+                raise CorpusError(where, f, f"expected [start, end, LABEL], got {triple!r}")
+            entities.append(
+                {
+                    "id": f"T{i + 1}",
+                    "start": _int(triple[0], where, f"{f}[0]"),
+                    "end": _int(triple[1], where, f"{f}[1]"),
+                    "label": triple[2],
+                }
+            )
+    known = {"id", "text", "data", "label", "labels", "entities", "relations", "meta"}
+    meta = dict(obj["meta"]) if isinstance(obj.get("meta"), dict) else {}
+    meta.update({k: v for k, v in obj.items() if k not in known})
+    doc_id = _doc_id(obj.get("id")) or default_id
+    obj2 = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
+    return _finish(obj2, where, trim)
+
+
+def from_doccano(records: Iterable[Any], where: str = "<doccano>", trim: bool = False) -> list[Document]:
+    """Documents from parsed doccano records (one per line of a doccano JSONL export)."""
+    return _unique(
+        (f"{where}:{n}", doccano_record_to_document(obj, f"{where}:{n}", f"line-{n}", trim))
+        for n, obj in enumerate(records, 1)
+    )
+
+
+def read_doccano(path: str | os.PathLike, trim: bool = False) -> list[Document]:
+    return _unique(
+        (where, doccano_record_to_document(obj, where, f"line-{n}", trim)) for n, where, obj in iter_json_lines(path)
+    )
+
+
+def write_doccano(docs: Iterable[Document], path: str | os.PathLike, style: str = "relations") -> None:
+    recs = to_doccano(docs, style)
+    _write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
+
+
+# ---------------------------------------------------------------------------------------------- dispatch
+
+
+def guess_format(path: str | os.PathLike, reading: bool) -> str | None:
+    """The format a file name implies (None when it does not say).
+
+    ``.conll``/``.bio``/``.iob`` are CoNLL and ``.json`` is Label Studio. ``.jsonl`` is the annotation
+    format, except that an input whose first record looks like doccano (``label`` triples or entities with
+    ``start_offset``) is read as doccano.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    if suffix != ".jsonl":
+        return None
+    if reading and path.is_file():
+        for _, _, obj in _first_json_line(path):
+            if isinstance(obj, dict) and _looks_doccano(obj):
+                return "doccano"
+    return "jsonl"
+
+
+def _first_json_line(path: Path) -> Iterator[tuple[int, str, Any]]:
+    try:
+        for item in iter_json_lines(path):
+            yield item
+            return
+    except (CorpusError, UnicodeDecodeError):
+        return  # the real reader reports it with the right name
+
+
+def _looks_doccano(obj: dict[str, Any]) -> bool:
+    if isinstance(obj.get("label"), list) or isinstance(obj.get("labels"), list):
+        return True
+    ents = obj.get("entities")
+    return isinstance(ents, list) and bool(ents) and isinstance(ents[0], dict) and "start_offset" in ents[0]
+
+
+def read_documents(path: str | os.PathLike, fmt: str, *, trim: bool = False, **options: Any) -> list[Document]:
+    """Read any supported format; ``options`` go to the format's reader (``sentence_sep``, ``text_key``)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    if fmt == "jsonl":
+        try:
+            return read_jsonl(path)
+        except UnicodeDecodeError as exc:
+            raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if fmt == "conll":
+        return read_conll(path, trim=trim, **options)
+    if fmt == "label-studio":
+        return read_label_studio(path, trim=trim, **options)
+    if fmt == "doccano":
+        try:
+            return read_doccano(path, trim=trim)
+        except UnicodeDecodeError as exc:
+            raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def write_documents(docs: Sequence[Document], path: str | os.PathLike, fmt: str, **options: Any) -> None:
+    """Write any supported format atomically; ``options`` go to the format's writer (``style``, ``from_name``...)."""
+    if fmt == "jsonl":
+        write_jsonl(docs, path)
+    elif fmt == "conll":
+        write_conll(docs, path)
+    elif fmt == "label-studio":
+        write_label_studio(docs, path, **options)
+    elif fmt == "doccano":
+        write_doccano(docs, path, **options)
+    else:
+        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def losses(docs: Sequence[Document], fmt: str, doccano_style: str = "relations") -> list[str]:
+    """What writing ``docs`` as ``fmt`` drops, one warning per kind of loss (empty when nothing is lost)."""
+    n_rel = sum(len(d.relations) for d in docs)
+    n_score = sum(e.score is not None for d in docs for e in d.entities)
+    n_rscore = sum(r.score is not None for d in docs for r in d.relations)
+    n_meta = sum(bool(d.meta) for d in docs)
+    no_relations = fmt == "conll" or (fmt == "doccano" and doccano_style == "labels")
+    out = []
+    if no_relations and n_rel:
+        out.append(f"dropped {n_rel} relations: {fmt}{' labels' if fmt == 'doccano' else ''} cannot carry them")
+    if fmt in ("conll", "doccano") and n_score:
+        out.append(f"dropped {n_score} entity scores")
+    if fmt != "jsonl" and not no_relations and n_rscore:
+        out.append(f"dropped {n_rscore} relation scores")
+    if fmt == "conll" and n_meta:
+        out.append(f"dropped the meta of {n_meta} documents")
+    return out
