@@ -61,8 +61,15 @@ def _read_text(path: str | os.PathLike) -> str:
         raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
+_FIELD = re.compile(r"^(entities|relations)\[(\d+)\]")
+
+
 def _finish(obj: dict[str, Any], where: str, trim: bool) -> Document:
-    """Trim spans if asked, put MEET heads first (the guideline's order), then validate as the corpus is."""
+    """Trim spans if asked, put MEET heads first (the guideline's order), then validate as the corpus is.
+
+    An entity or relation dict may carry ``_src``, the field it came from in the input format
+    (``annotations[0].result[3]``); errors name that field instead of the annotation format's.
+    """
     text = obj["text"]
     if trim and isinstance(text, str):
         kept = []
@@ -76,13 +83,22 @@ def _finish(obj: dict[str, Any], where: str, trim: bool) -> Document:
                 e.pop("text", None)
             kept.append(e)
         obj["entities"] = kept
-    starts = {e.get("id"): e.get("start") for e in obj["entities"] if isinstance(e, dict)}
+    src = {key: [x.pop("_src", None) for x in obj[key]] for key in ("entities", "relations")}
+    starts = {e.get("id"): e.get("start") for e in obj["entities"]}
     for r in obj["relations"]:
         h, t = r.get("head"), r.get("tail")
         if r.get("label") == "MEET" and isinstance(starts.get(h), int) and isinstance(starts.get(t), int):
             if starts[h] > starts[t]:
                 r["head"], r["tail"] = t, h
-    return document_from_dict(obj, where)
+    try:
+        return document_from_dict(obj, where)
+    except CorpusError as exc:
+        m = _FIELD.match(exc.field)
+        origin = src[m.group(1)][int(m.group(2))] if m else None
+        if origin is None:
+            raise
+        rest = exc.field[m.end() :].lstrip(".")
+        raise CorpusError(where, origin, f"{rest}: {exc.problem}" if rest else exc.problem) from None
 
 
 def _unique(docs: Iterable[tuple[str, Document]]) -> list[Document]:
@@ -407,6 +423,7 @@ def label_studio_task_to_document(
                 "start": _int(value.get("start"), where, f"{f}.value.start"),
                 "end": _int(value.get("end"), where, f"{f}.value.end"),
                 "label": labels[0],
+                "_src": f,
             }
             if isinstance(value.get("text"), str):
                 ent["text"] = value["text"]
@@ -420,7 +437,7 @@ def label_studio_task_to_document(
             head, tail = item.get("from_id"), item.get("to_id")
             if item.get("direction") == "left":
                 head, tail = tail, head
-            relations.append({"head": head, "tail": tail, "label": labels[0]})
+            relations.append({"head": head, "tail": tail, "label": labels[0], "_src": f})
         # other result types (choices, textarea, ...) carry nothing the format keeps
     entities.sort(key=lambda e: (e["start"], e["end"]))
     obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
@@ -517,6 +534,7 @@ def doccano_record_to_document(obj: Any, where: str, default_id: str, trim: bool
                     "start": _int(e.get("start_offset"), where, f"{f}.start_offset"),
                     "end": _int(e.get("end_offset"), where, f"{f}.end_offset"),
                     "label": e.get("label"),
+                    "_src": f,
                 }
             )
         raw_rels = obj.get("relations", [])
@@ -530,6 +548,7 @@ def doccano_record_to_document(obj: Any, where: str, default_id: str, trim: bool
                     "head": _doccano_entity_id(r.get("from_id")),
                     "tail": _doccano_entity_id(r.get("to_id")),
                     "label": r.get("type"),
+                    "_src": f"relations[{i}]",
                 }
             )
     else:
@@ -547,6 +566,7 @@ def doccano_record_to_document(obj: Any, where: str, default_id: str, trim: bool
                     "start": _int(triple[0], where, f"{f}[0]"),
                     "end": _int(triple[1], where, f"{f}[1]"),
                     "label": triple[2],
+                    "_src": f,
                 }
             )
     known = {"id", "text", "data", "label", "labels", "entities", "relations", "meta"}

@@ -1,0 +1,95 @@
+"""Convert annotated documents between the annotation format (JSONL) and annotators' formats.
+
+    python scripts/convert.py data/dev.jsonl dev.json                 # to Label Studio tasks
+    python scripts/convert.py export.json corrected.jsonl             # back from Label Studio
+    python scripts/convert.py data/dev.jsonl dev.conll                # CoNLL token<TAB>tag (IOB2)
+    python scripts/convert.py in.jsonl out.jsonl --from jsonl --to doccano
+
+Formats: jsonl (the annotation format), conll, label-studio, doccano. They are inferred from the file
+names when obvious (.conll/.bio/.iob: conll, .json: label-studio, .jsonl: jsonl, or doccano when the
+input's first record looks like doccano); --from/--to override. Whatever the input, every document is
+validated as the corpus is; a bad one is reported as ``file:line: field 'x': problem`` (``file: task N``
+for Label Studio), nothing is written and the exit status is 1. What the output format cannot hold
+(relations in CoNLL, scores in doccano) is reported as a warning. See docs/FORMATS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from indonews.data.formats import FORMATS, guess_format, losses, read_documents, write_documents
+from indonews.schema import CorpusError
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("input", type=Path, metavar="IN")
+    ap.add_argument("output", type=Path, metavar="OUT")
+    ap.add_argument("--from", dest="src", choices=FORMATS, help="input format (default: from the file name)")
+    ap.add_argument("--to", dest="dst", choices=FORMATS, help="output format (default: from the file name)")
+    ap.add_argument(
+        "--trim", action="store_true", help="on import, shrink spans that start or end with white space or punctuation"
+    )
+    ap.add_argument(
+        "--sentence-sep",
+        choices=("newline", "space"),
+        default="newline",
+        help="CoNLL import: what joins sentences in the rebuilt text (default: newline)",
+    )
+    ap.add_argument(
+        "--doccano-style",
+        choices=("relations", "labels"),
+        default="relations",
+        help="doccano export: relation-extraction records (entities + relations) or sequence-labelling "
+        "records ([start, end, LABEL] triples, no relations); default: relations",
+    )
+    ap.add_argument(
+        "--ls-predictions",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="Label Studio export: write 'predictions' (yes), 'annotations' (no), or predictions when "
+        "entities carry scores (auto, the default)",
+    )
+    ap.add_argument("--ls-from-name", default="label", help="Label Studio: the <Labels> name (default: label)")
+    ap.add_argument("--ls-to-name", default="text", help="Label Studio: the <Text> name (default: text)")
+    ap.add_argument("--ls-text-key", default="text", help="Label Studio import: the task data key holding the text")
+    args = ap.parse_args(argv)
+
+    src = args.src or guess_format(args.input, reading=True)
+    dst = args.dst or guess_format(args.output, reading=False)
+    for what, fmt, path, flag in (("input", src, args.input, "--from"), ("output", dst, args.output, "--to")):
+        if fmt is None:
+            ap.error(f"cannot tell the {what} format from {path.name!r}; give {flag} {{{','.join(FORMATS)}}}")
+    if args.input.resolve() == args.output.resolve():
+        ap.error("IN and OUT are the same file")
+
+    read_opts: dict = {}
+    if src == "conll":
+        read_opts["sentence_sep"] = "\n" if args.sentence_sep == "newline" else " "
+    if src == "label-studio":
+        read_opts["text_key"] = args.ls_text_key
+    write_opts: dict = {}
+    if dst == "doccano":
+        write_opts["style"] = args.doccano_style
+    if dst == "label-studio":
+        write_opts.update(from_name=args.ls_from_name, to_name=args.ls_to_name)
+        write_opts["as_predictions"] = {"auto": None, "yes": True, "no": False}[args.ls_predictions]
+
+    try:
+        docs = read_documents(args.input, src, trim=args.trim, **read_opts)
+        write_documents(docs, args.output, dst, **write_opts)
+    except (CorpusError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for warning in losses(docs, dst, args.doccano_style):
+        print(f"warning: {warning}", file=sys.stderr)
+    n_ent = sum(len(d.entities) for d in docs)
+    n_rel = sum(len(d.relations) for d in docs)
+    print(f"{args.input} ({src}) -> {args.output} ({dst}): {len(docs)} documents, {n_ent} entities, {n_rel} relations")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
