@@ -226,14 +226,18 @@ def _conll_document(
             pos += len(tok)
         tags.extend(_iob2([tag for _, tag, _ in sent]))
     text = "".join(text_parts)
-    first_line = {o[0]: n for o, n in zip(offsets, lines) if o[1] > o[0]}
+    line_from = {o[0]: n for o, n in zip(offsets, lines) if o[1] > o[0]}
+    line_to = {o[1]: n for o, n in zip(offsets, lines) if o[1] > o[0]}
     entities = []
     for s, e, lab in tags_to_spans(tags, offsets):
-        if not trim and bad_edge(text[s:e]):
+        surface = text[s:e]
+        if not trim and bad_edge(surface):
+            # name the line of the offending edge token
+            n = line_from[s] if bad_edge(surface[0]) else line_to[e]
             raise CorpusError(
-                f"{path}:{first_line[s]}",
+                f"{path}:{n}",
                 "tag",
-                f"span {text[s:e]!r} starts or ends with punctuation (tag the name only, or use --trim)",
+                f"span {surface!r} starts or ends with punctuation (tag the name only, or use --trim)",
             )
         entities.append({"id": f"T{len(entities) + 1}", "start": s, "end": e, "label": lab})
     obj = {"id": doc_id, "text": text, "entities": entities, "relations": []}

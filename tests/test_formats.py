@@ -1,0 +1,464 @@
+"""Converters between the annotation format and CoNLL, Label Studio and doccano: round trips, errors, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SCRIPTS
+
+from indonews.data.formats import (
+    conll_sentences,
+    from_conll,
+    from_doccano,
+    from_label_studio,
+    guess_format,
+    losses,
+    read_documents,
+    to_conll,
+    to_doccano,
+    to_label_studio,
+    write_documents,
+)
+from indonews.schema import CorpusError, Document, Entity, Relation, read_jsonl, write_jsonl
+
+DEV = ROOT / "data" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dev_docs() -> list[Document]:
+    return read_jsonl(DEV)
+
+
+def spans(doc: Document) -> list[tuple[int, int, str]]:
+    return sorted((e.start, e.end, e.label) for e in doc.entities)
+
+
+def relations(doc: Document) -> set[tuple]:
+    """Relations by the spans they join (ids may change between formats); MEET is unordered."""
+    at = {e.id: (e.start, e.end, e.label) for e in doc.entities}
+    out = set()
+    for r in doc.relations:
+        head, tail = at[r.head], at[r.tail]
+        if r.label == "MEET":
+            head, tail = sorted((head, tail))
+        out.add((r.label, head, tail))
+    return out
+
+
+def through_json(obj):
+    return json.loads(json.dumps(obj, ensure_ascii=False))
+
+
+def sample() -> Document:
+    """Adjacent spans, a span inside a hyphenated word and relations of every type."""
+    text = "Presiden Prabowo bertemu Anwar di Kuala Lumpur, Senin (12/5). Banjir di Mamasa-Polewali kemarin."
+    marks = [
+        ("Prabowo", "LEADER"),
+        ("Anwar", "LEADER"),
+        ("Kuala Lumpur", "VENUE"),
+        ("Senin (12/5)", "DATE"),
+        ("Mamasa", "VENUE"),
+        ("Polewali", "VENUE"),
+        ("kemarin", "DATE"),
+    ]
+    ents, pos = [], 0
+    for i, (surface, label) in enumerate(marks, 1):
+        start = text.index(surface, pos)
+        pos = start + len(surface)
+        ents.append(Entity(f"T{i}", start, pos, label, surface))
+    rels = [Relation("T1", "T2", "MEET"), Relation("T1", "T3", "AT"), Relation("T2", "T4", "ON")]
+    return Document("s1", text, ents, rels, {"source": "hand-made"})
+
+
+# ------------------------------------------------------------------------------------------- round trips
+
+
+def test_label_studio_round_trip_keeps_everything_on_the_corpus(dev_docs):
+    tasks = through_json(to_label_studio(dev_docs))
+    assert all("annotations" in t and "predictions" not in t for t in tasks)
+    back = from_label_studio(tasks)
+    assert [d.to_dict() for d in back] == [d.to_dict() for d in dev_docs]
+
+
+@pytest.mark.parametrize("style", ["relations", "labels"])
+def test_doccano_round_trip_on_the_corpus(dev_docs, style):
+    back = from_doccano(through_json(to_doccano(dev_docs, style)))
+    assert [(d.id, d.text, d.meta) for d in back] == [(d.id, d.text, d.meta) for d in dev_docs]
+    assert [spans(d) for d in back] == [spans(d) for d in dev_docs]
+    if style == "relations":
+        assert [relations(d) for d in back] == [relations(d) for d in dev_docs]
+    else:
+        assert not any(d.relations for d in back)
+
+
+def conll_token_offsets(doc: Document, conll: str) -> list[tuple[int, int]]:
+    """Where each token line of ``conll`` landed in the rebuilt text."""
+    tokens = [ln.split("\t")[0] for ln in conll.splitlines() if ln and not ln.startswith("# id = ")]
+    out, pos = [], 0
+    for tok in tokens:
+        start = doc.text.index(tok, pos)
+        assert not doc.text[pos:start].strip(), "tokens are rebuilt in order, separated by white space only"
+        out.append((start, start + len(tok)))
+        pos = start + len(tok)
+    assert not doc.text[pos:].strip()
+    return out
+
+
+def by_token(span_list, offsets) -> list[tuple[int, int, str]]:
+    index = {s: i for i, (s, _) in enumerate(offsets)}
+    end_index = {e: i + 1 for i, (_, e) in enumerate(offsets)}
+    return [(index[s], end_index[e], lab) for s, e, lab in span_list]
+
+
+def test_conll_round_trip_keeps_spans_by_token_on_the_corpus(dev_docs):
+    back = from_conll(to_conll(dev_docs))
+    assert [d.id for d in back] == [d.id for d in dev_docs]
+    for orig, new in zip(dev_docs, back):
+        orig_tokens = [t for sent in conll_sentences(orig) for t in sent]
+        new_tokens = conll_token_offsets(new, to_conll([orig]))
+        assert by_token(spans(orig), orig_tokens) == by_token(spans(new), new_tokens), orig.id
+        assert [e.text.replace(" ", "") for e in new.entities] == [
+            e.text.replace(" ", "") for e in sorted(orig.entities, key=lambda e: e.start)
+        ]
+        assert not new.relations
+        assert new.text.count("\n") == len(conll_sentences(orig)) - 1
+
+
+def test_conll_export_is_stable_after_one_import(dev_docs):
+    """Re-exporting an imported document gives the same tokens and tags (sentence breaks may move)."""
+    once = to_conll(dev_docs)
+    twice = to_conll(from_conll(once))
+    lines = [ln for ln in once.splitlines() if ln]
+    assert lines == [ln for ln in twice.splitlines() if ln]
+
+
+def test_conll_splits_tokens_and_merges_sentences_so_no_span_is_cut():
+    doc = sample()
+    conll = to_conll([doc])
+    assert "Mamasa\tB-VENUE\n-\tO\nPolewali\tB-VENUE\n" in conll
+    back = from_conll(conll)[0]
+    assert [e.text for e in back.entities] == [
+        "Prabowo",
+        "Anwar",
+        "Kuala Lumpur",
+        "Senin ( 12/5 )",
+        "Mamasa",
+        "Polewali",
+        "kemarin",
+    ]
+    text = "Kepala daerah Moh. Arfan Lasimpo tiba."
+    doc = Document("m", text, [Entity("T1", 14, 32, "LEADER", text[14:32])])
+    assert len(conll_sentences(doc)) == 1  # sentence_spans breaks after "Moh."; the span keeps it whole
+    assert [e.text for e in from_conll(to_conll([doc]))[0].entities] == ["Moh . Arfan Lasimpo"]
+
+
+def test_hand_made_round_trips_carry_relations_meta_and_adjacent_spans():
+    doc = sample()
+    for back in (from_label_studio(through_json(to_label_studio([doc])))[0], from_doccano(to_doccano([doc]))[0]):
+        assert spans(back) == spans(doc) and relations(back) == relations(doc)
+        assert back.meta == doc.meta and back.id == doc.id
+
+
+def test_label_studio_exports_predictions_with_scores_and_reads_them_back():
+    doc = sample()
+    for i, e in enumerate(doc.entities):
+        e.score = 0.5 + i / 20
+    tasks = through_json(to_label_studio([doc], model_version="m1"))
+    assert "annotations" not in tasks[0]
+    pred = tasks[0]["predictions"][0]
+    assert pred["model_version"] == "m1" and pred["score"] == pytest.approx(0.65)
+    assert [r["score"] for r in pred["result"] if r["type"] == "labels"] == [e.score for e in doc.entities]
+    back = from_label_studio(tasks)[0]
+    assert [e.score for e in back.entities] == [e.score for e in doc.entities]
+    assert relations(back) == relations(doc)
+    forced = to_label_studio([doc], as_predictions=False)[0]
+    assert "predictions" not in forced and all("score" not in r for r in forced["annotations"][0]["result"])
+
+
+# ------------------------------------------------------------------------------------------- lenient import
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        ["B-LEADER", "I-LEADER", "B-LEADER", "O", "B-DATE"],  # IOB2
+        ["I-LEADER", "I-LEADER", "B-LEADER", "O", "I-DATE"],  # IOB1
+        ["B-LEADER", "E-LEADER", "S-LEADER", "O", "S-DATE"],  # BIOES
+        ["B-LEADER", "L-LEADER", "U-LEADER", "O", "U-DATE"],  # BILOU
+    ],
+)
+def test_conll_import_accepts_iob1_iob2_bioes_bilou(tags):
+    tokens = ["Joko", "Widodo", "Anwar", "tiba", "kemarin"]
+    doc = from_conll("\n".join(f"{t}\t{g}" for t, g in zip(tokens, tags)) + "\n", "x.conll")[0]
+    assert [(e.text, e.label) for e in doc.entities] == [
+        ("Joko Widodo", "LEADER"),
+        ("Anwar", "LEADER"),
+        ("kemarin", "DATE"),
+    ]
+
+
+def test_conll_import_docstart_columns_comments_and_sentence_separator():
+    text = (
+        "-DOCSTART- -X- -X- O\n\n"
+        "Jokowi NNP B-NP B-LEADER\ntiba VB B-VP O\n\nIa PRP B-NP O\npulang VB B-VP O\n\n"
+        "-DOCSTART- -X- -X- O\n\n# text = ignored\nBesok NN B-NP B-DATE\n"
+    )
+    docs = from_conll(text, "corpus.conll", sentence_sep=" ")
+    assert [(d.id, d.text) for d in docs] == [("corpus-1", "Jokowi tiba Ia pulang"), ("corpus-2", "Besok")]
+    assert [e.text for e in docs[0].entities] == ["Jokowi"]
+
+
+def test_conll_import_never_joins_a_span_across_sentences():
+    doc = from_conll("# id = a\nJoko\tI-LEADER\n\nWidodo\tI-LEADER\n")[0]
+    assert doc.text == "Joko\nWidodo" and [e.text for e in doc.entities] == ["Joko", "Widodo"]
+
+
+def test_conll_without_document_markers_is_one_document_per_sentence():
+    docs = from_conll("Jokowi\tB-LEADER\ntiba\tO\n\nBanjir\tO\ndi\tO\nBali\tB-VENUE\n", "ner.bio")
+    assert [(d.id, d.text) for d in docs] == [("ner-1", "Jokowi tiba"), ("ner-2", "Banjir di Bali")]
+
+
+def test_label_studio_import_prefers_annotations_then_predictions_and_reads_relations():
+    text = "Anwar bertemu Prabowo di Bogor."
+
+    def region(rid, s, e, lab):
+        value = {"start": s, "end": e, "text": text[s:e], "labels": [lab]}
+        return {"id": rid, "type": "labels", "from_name": "label", "to_name": "text", "value": value}
+
+    result = [
+        region("b", 14, 21, "LEADER"),
+        region("a", 0, 5, "LEADER"),
+        region("v", 25, 30, "VENUE"),
+        {"type": "relation", "from_id": "b", "to_id": "a", "labels": ["MEET"]},
+        {"type": "relation", "from_id": "v", "to_id": "b", "direction": "left", "labels": ["AT"]},
+        {"id": "a", "type": "textarea", "value": {"text": ["catatan"]}},
+    ]
+    tasks = [
+        {"id": 7, "data": {"text": text, "source": "x"}, "predictions": [{"result": result}]},
+        {
+            "id": 8,
+            "data": {"text": text},
+            "annotations": [{"was_cancelled": True, "result": []}, {"result": result[1:2]}],
+            "predictions": [{"result": result}],
+        },
+        {"data": {"text": "Belum dianotasi."}},
+    ]
+    docs = from_label_studio(tasks)
+    assert [d.id for d in docs] == ["7", "8", "task-2"]
+    first = docs[0]
+    assert [e.id for e in first.entities] == ["a", "b", "v"]  # sorted by offset
+    assert [(r.head, r.tail, r.label) for r in first.relations] == [("a", "b", "MEET"), ("b", "v", "AT")]
+    assert first.meta == {"source": "x"}
+    assert [e.text for e in docs[1].entities] == ["Anwar"] and not docs[2].entities
+
+
+def test_doccano_seq_labelling_import_keeps_extra_columns_as_meta():
+    recs = [{"id": 3, "text": "Jokowi tiba di Bali.", "label": [[15, 19, "VENUE"], [0, 6, "LEADER"]], "topic": "x"}]
+    doc = from_doccano(recs)[0]
+    assert doc.id == "3" and doc.meta == {"topic": "x"}
+    assert [(e.id, e.text) for e in doc.entities] == [("T1", "Bali"), ("T2", "Jokowi")]
+
+
+def test_trim_shrinks_edge_punctuation_that_annotators_select():
+    recs = [{"text": "Presiden Jokowi, tiba.", "label": [[9, 16, "LEADER"]]}]
+    with pytest.raises(CorpusError, match="starts or ends with white space or punctuation"):
+        from_doccano(recs)
+    assert [e.text for e in from_doccano(recs, trim=True)[0].entities] == ["Jokowi"]
+    with pytest.raises(CorpusError, match=r"x.conll:2: field 'tag'.*--trim"):
+        from_conll("Jokowi\tB-LEADER\n,\tI-LEADER\n", "x.conll")
+    assert [e.text for e in from_conll("Jokowi\tB-LEADER\n,\tI-LEADER\n", trim=True)[0].entities] == ["Jokowi"]
+
+
+# ------------------------------------------------------------------------------------------- errors
+
+
+LS_TEXT = "Jokowi tiba."
+
+
+def ls_task(result, **data):
+    return {"data": {"text": LS_TEXT, **data}, "annotations": [{"result": result}]}
+
+
+def ls_region(**value):
+    return {"id": "r1", "type": "labels", "value": {"start": 0, "end": 6, "labels": ["LEADER"], **value}}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Jokowi\tB-LEADER\ntiba\tX-LEADER\n", r"in.conll:2: field 'tag': 'X-LEADER' is not O"),
+        ("Jokowi\tB-PERSON\n", r"in.conll:1: field 'tag': unknown label 'PERSON'"),
+        ("# id = a\nJokowi\tB-LEADER\ntiba\n", r"in.conll:3: field '<line>': expected TOKEN<TAB>TAG"),
+        ("# id = a\nJokowi\tO\n# id = a\nJokowi\tO\n", r"in.conll:3: field 'id': duplicate document id 'a'"),
+        ("(\tB-DATE\nSenin\tI-DATE\n", r"in.conll:1: field 'tag': span '\( Senin'"),
+    ],
+)
+def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
+    path = tmp_path / "in.conll"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusError, match=message):
+        read_documents(path, "conll")
+
+
+@pytest.mark.parametrize(
+    "tasks, message",
+    [
+        ({"tasks": []}, r"field 'data': missing"),
+        ("no", r"field '<file>': expected a JSON list of tasks"),
+        ([{"data": {"txt": LS_TEXT}}], r"task 0: field 'data.text': missing or not a string"),
+        (
+            [ls_task([]), ls_task([ls_region(labels=["LEADER", "DATE"])])],
+            r"task 1: field 'annotations\[0\].result\[0\].value.labels': expected exactly one label",
+        ),
+        (
+            [ls_task([ls_region(start="0")])],
+            r"task 0: field 'annotations\[0\].result\[0\].value.start': must be an integer",
+        ),
+        (
+            [ls_task([ls_region(end=20)])],
+            r"task 0: field 'annotations\[0\].result\[0\]': start/end: offsets 0..20 outside",
+        ),
+        ([ls_task([ls_region(text="Joko")])], r"field 'annotations\[0\].result\[0\]': text: 'Joko' differs"),
+        ([ls_task([ls_region(labels=["PER"])])], r"field 'annotations\[0\].result\[0\]': label: unknown label 'PER'"),
+        (
+            [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r2", "labels": ["AT"]}])],
+            r"field 'annotations\[0\].result\[1\]': tail: points to missing entity id 'r2'",
+        ),
+        (
+            [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r1", "labels": []}])],
+            r"field 'annotations\[0\].result\[1\].labels': expected exactly one of MEET, AT, ON",
+        ),
+        (
+            [ls_task([], id="a"), ls_task([], id="a")],
+            r"task 1: field 'id': duplicate document id 'a' \(first at .*task 0\)",
+        ),
+    ],
+)
+def test_malformed_label_studio_names_task_field_and_problem(tmp_path, tasks, message):
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    with pytest.raises(CorpusError, match=f"^{tmp_path / 'in.json'}.*{message}"):
+        read_documents(path, "label-studio")
+
+
+def test_broken_json_names_the_line(tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text('[\n{"data": {"text": "a"}},\n{"data": }\n]', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"in.json:3: field '<file>': invalid JSON"):
+        read_documents(path, "label-studio")
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "a", "label": []}\n{"text": \n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"in.jsonl:2: field '<line>': invalid JSON"):
+        read_documents(path, "doccano")
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"label": []}, r"field 'text': missing or not a string"),
+        ({"text": "Jokowi", "label": [[0, 6]]}, r"field 'label\[0\]': expected \[start, end, LABEL\]"),
+        ({"text": "Jokowi", "label": [["0", 6, "LEADER"]]}, r"field 'label\[0\]\[0\]': must be an integer"),
+        (
+            {"text": "Jokowi", "entities": [{"id": 1, "start_offset": 0, "label": "LEADER"}]},
+            r"field 'entities\[0\].end_offset'",
+        ),
+        (
+            {
+                "text": "Jokowi",
+                "entities": [{"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"}],
+                "relations": [{"from_id": 1, "to_id": 1, "type": "MEET"}],
+            },
+            r"field 'relations\[0\]': MEET joins a mention to itself",
+        ),
+    ],
+)
+def test_malformed_doccano_names_line_field_and_problem(tmp_path, record, message):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"text": "Halo.", "label": []}) + "\n" + json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=f"in.jsonl:2: {message}"):
+        read_documents(path, "doccano")
+
+
+# ------------------------------------------------------------------------------------------- dispatch
+
+
+def test_guess_format_from_names_and_first_record(tmp_path):
+    dc = tmp_path / "dc.jsonl"
+    write_documents([sample()], dc, "doccano")
+    assert guess_format(dc, reading=True) == "doccano"
+    assert guess_format(DEV, reading=True) == "jsonl"
+    assert guess_format(dc, reading=False) == "jsonl"
+    assert [guess_format(tmp_path / n, reading=False) for n in ("a.conll", "a.BIO", "a.json", "a.txt")] == [
+        "conll",
+        "conll",
+        "label-studio",
+        None,
+    ]
+
+
+def test_losses_say_what_each_format_drops():
+    doc = sample()
+    doc.entities[0].score = 0.9
+    assert losses([doc], "conll") == [
+        "dropped 3 relations: conll cannot carry them",
+        "dropped 1 entity scores",
+        "dropped the meta of 1 documents",
+    ]
+    assert losses([doc], "doccano", "labels")[0] == "dropped 3 relations: doccano labels cannot carry them"
+    assert losses([doc], "doccano") == ["dropped 1 entity scores"]
+    assert losses([doc], "label-studio") == losses([doc], "jsonl") == []
+
+
+# ------------------------------------------------------------------------------------------- CLI
+
+
+def convert(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / "convert.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def test_cli_round_trips_through_every_format(tmp_path, dev_docs):
+    for name, extra in (("dev.json", ()), ("dev.doccano.jsonl", ("--to", "doccano"))):
+        proc = convert(DEV, tmp_path / name, *extra)
+        assert proc.returncode == 0, proc.stderr
+        assert "45 documents" in proc.stdout and not proc.stderr
+        back = tmp_path / f"{name}.back.jsonl"
+        proc = convert(tmp_path / name, back)  # formats inferred, doccano from its first record
+        assert proc.returncode == 0, proc.stderr
+        assert [(spans(d), relations(d)) for d in read_jsonl(back)] == [(spans(d), relations(d)) for d in dev_docs]
+    proc = convert(DEV, tmp_path / "dev.conll")
+    assert proc.returncode == 0 and "warning: dropped 276 relations: conll cannot carry them" in proc.stderr
+    proc = convert(tmp_path / "dev.conll", tmp_path / "conll.back.jsonl", "--sentence-sep", "space")
+    back = read_jsonl(tmp_path / "conll.back.jsonl")
+    assert proc.returncode == 0 and [len(d.entities) for d in back] == [len(d.entities) for d in dev_docs]
+    assert not any("\n" in d.text for d in back)
+
+
+def test_cli_bad_input_exits_1_without_traceback_or_output(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([ls_task([ls_region(labels=["PER"])])]), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("keep me\n", encoding="utf-8")
+    proc = convert(bad, out)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert "bad.json: task 0: field 'annotations[0].result[0]': label: unknown label 'PER'" in proc.stderr
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "out.jsonl"]
+
+
+def test_cli_refuses_unknown_formats_and_missing_files(tmp_path):
+    write_jsonl([sample()], tmp_path / "a.jsonl")
+    proc = convert(tmp_path / "a.jsonl", tmp_path / "a.txt")
+    assert proc.returncode == 2 and "give --to" in proc.stderr
+    proc = convert(tmp_path / "missing.jsonl", tmp_path / "b.json")
+    assert proc.returncode == 1 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "b.json").exists()
