@@ -113,3 +113,35 @@ def test_validate_script_reports_every_bad_file_and_prints_statistics(tmp_path, 
     assert proc.returncode == 1
     assert "bad.jsonl:1: field 'entities[0].start/end': offsets 0..5 outside text of length 2" in proc.stdout
     assert "dev.jsonl" in proc.stdout  # the good file is still counted
+
+
+# Regressions found by the property tests (tests/test_properties.py): the validator raised TypeError,
+# OverflowError or accepted a span edged by Unicode white space instead of reporting a CorpusError.
+
+
+@pytest.mark.parametrize(
+    "fn, field",
+    [
+        (lambda d: d["relations"][0].update(head=["T1"]), "relations[0].head"),
+        (lambda d: d["relations"][0].update(tail={"id": "T2"}), "relations[0].tail"),
+        (lambda d: d["relations"][0].update(label=["AT"]), "relations[0].label"),
+        (lambda d: d["entities"][0].update(score=10**400), "entities[0].score"),
+        (lambda d: d["relations"][0].update(score=-(10**400)), "relations[0].score"),
+    ],
+)
+def test_unhashable_ids_and_huge_numbers_are_corpus_errors(fn, field):
+    with pytest.raises(CorpusError) as err:
+        document_from_dict(mutate(fn))
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2003", "\x0b", "\u3000"])
+def test_spans_edged_by_any_unicode_white_space_are_rejected(space):
+    d = {"id": "d", "text": f"di{space}Bali{space}", "entities": [{"id": "T1", "start": 2, "end": 7, "label": "VENUE"}]}
+    with pytest.raises(CorpusError, match="white space"):
+        document_from_dict(d)
+    d["entities"][0].update(start=3, end=8)
+    with pytest.raises(CorpusError, match="white space"):
+        document_from_dict(d)
+    d["entities"][0].update(start=3, end=7)
+    assert document_from_dict(d).entities[0].text == "Bali"

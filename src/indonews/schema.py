@@ -99,7 +99,9 @@ def bad_edge(surface: str) -> bool:
     """
     if not surface:
         return True
-    if surface[0] in EDGE_CHARS:
+    if surface[0] in EDGE_CHARS or surface[0].isspace():
+        return True
+    if surface[-1].isspace():  # any Unicode white space (no-break, em space, ...), not only ASCII
         return True
     if surface[-1] in EDGE_CHARS:
         if surface[-1] == ")" and "(" in surface:
@@ -125,6 +127,16 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and (bad_edge(text[start:end]) or text[end - 1].isspace()):
         end -= 1
     return start, end
+
+
+def _score(value: Any, where: str, field_name: str) -> float | None:
+    """An optional score as a float; a non-number counts as absent, an integer too big for a float is an error."""
+    if not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # JSON integers are unbounded: "score": 1e400 written as digits
+        raise CorpusError(where, field_name, f"number {str(value)[:20]}... does not fit a float") from None
 
 
 def document_from_dict(obj: Any, where: str = "<document>") -> Document:
@@ -174,8 +186,7 @@ def document_from_dict(obj: Any, where: str = "<document>") -> Document:
             raise CorpusError(where, f"{f}.text", f"{e['text']!r} differs from text[{start}:{end}] = {surface!r}")
         if bad_edge(surface):
             raise CorpusError(where, f, f"span {surface!r} starts or ends with white space or punctuation")
-        score = e.get("score")
-        ent = Entity(eid, start, end, label, surface, float(score) if isinstance(score, (int, float)) else None)
+        ent = Entity(eid, start, end, label, surface, _score(e.get("score"), where, f"{f}.score"))
         seen[eid] = ent
         entities.append(ent)
 
@@ -191,12 +202,12 @@ def document_from_dict(obj: Any, where: str = "<document>") -> Document:
         if not isinstance(r, dict):
             raise CorpusError(where, f, "expected an object")
         head, tail, label = r.get("head"), r.get("tail"), r.get("label")
-        if label not in RELATION_TYPES:
+        if not isinstance(label, str) or label not in RELATION_TYPES:
             raise CorpusError(
                 where, f"{f}.label", f"unknown relation {label!r} (expected one of {', '.join(RELATION_LABELS)})"
             )
         for name, v in (("head", head), ("tail", tail)):
-            if v not in seen:
+            if not isinstance(v, str) or v not in seen:
                 raise CorpusError(where, f"{f}.{name}", f"points to missing entity id {v!r}")
         want = RELATION_TYPES[label]
         got = (seen[head].label, seen[tail].label)
@@ -208,8 +219,7 @@ def document_from_dict(obj: Any, where: str = "<document>") -> Document:
         if key in pairs:
             raise CorpusError(where, f, f"duplicate relation {label}({head}, {tail})")
         pairs.add(key)
-        score = r.get("score")
-        relations.append(Relation(head, tail, label, float(score) if isinstance(score, (int, float)) else None))
+        relations.append(Relation(head, tail, label, _score(r.get("score"), where, f"{f}.score")))
     return Document(doc_id, text, entities, relations, meta)
 
 
