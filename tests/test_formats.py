@@ -216,6 +216,11 @@ def test_conll_import_never_joins_a_span_across_sentences():
     assert doc.text == "Joko\nWidodo" and [e.text for e in doc.entities] == ["Joko", "Widodo"]
 
 
+def test_conll_keeps_an_empty_named_document():
+    docs = from_conll(to_conll([Document("a", ""), Document("b", "Jokowi tiba.")]))
+    assert [(d.id, d.text) for d in docs] == [("a", ""), ("b", "Jokowi tiba .")]
+
+
 def test_conll_without_document_markers_is_one_document_per_sentence():
     docs = from_conll("Jokowi\tB-LEADER\ntiba\tO\n\nBanjir\tO\ndi\tO\nBali\tB-VENUE\n", "ner.bio")
     assert [(d.id, d.text) for d in docs] == [("ner-1", "Jokowi tiba"), ("ner-2", "Banjir di Bali")]

@@ -266,7 +266,7 @@ def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim
         nonlocal sents, sent, doc_id, doc_line
         if sent:
             sents.append(sent)
-        if sents:
+        if sents or doc_id is not None:  # a named document may be empty
             line = doc_line or sents[0][0][2]
             name = doc_id or f"{stem}-{len(docs) + 1}"
             docs.append((f"{where}:{line}", _conll_document(sents, name, where, line, sentence_sep, trim)))
@@ -289,7 +289,7 @@ def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim
         m = None if "\t" in line else _ID_COMMENT.match(line)
         if m:
             marked = True
-            if sents or sent:
+            if sents or sent or doc_id is not None:
                 close_document()
             doc_id, doc_line = m.group(1), n
             continue
