@@ -145,3 +145,13 @@ def test_spans_edged_by_any_unicode_white_space_are_rejected(space):
         document_from_dict(d)
     d["entities"][0].update(start=3, end=7)
     assert document_from_dict(d).entities[0].text == "Bali"
+
+
+def test_a_lone_surrogate_escape_is_a_corpus_error_with_its_line(tmp_path):
+    # JSON may escape half of a surrogate pair; the result cannot be written as UTF-8 nor tokenised
+    pair = '{"id": "d1", "text": "Presiden tiba \\ud83c\\udf89", "entities": []}'
+    lone = '{"id": "d2", "text": "Presiden tiba \\ud83c", "entities": []}'
+    p = write_lines(tmp_path, pair, lone)
+    with pytest.raises(CorpusError, match=r"c\.jsonl:2: .*lone surrogate \\ud83c"):
+        read_jsonl(p)
+    assert read_jsonl(write_lines(tmp_path, pair))[0].text.endswith("🎉")

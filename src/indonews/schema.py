@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -223,6 +224,21 @@ def document_from_dict(obj: Any, where: str = "<document>") -> Document:
     return Document(doc_id, text, entities, relations, meta)
 
 
+# A JSON escape of a UTF-16 surrogate; a pair decodes to one character, a lone one to a string that
+# cannot be written as UTF-8 (and that the tokenizer refuses).
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _check_unicode(obj: Any, where: str) -> None:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise CorpusError(
+            where, "<line>", f"lone surrogate {bad.encode('unicode_escape').decode()!s}: not valid Unicode text"
+        ) from None
+
+
 def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
     """``(line number, "file:line", parsed JSON)`` for each non-blank line; broken JSON raises CorpusError."""
     path = str(path)
@@ -235,6 +251,8 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(where, "<line>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+            if "\\u" in line and _LONE_SURROGATE.search(line):
+                _check_unicode(obj, where)
             yield n, where, obj
 
 

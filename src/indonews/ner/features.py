@@ -6,11 +6,16 @@ that overlap by ``stride`` tokens (the fast tokenizer's ``return_overflowing_tok
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indonews.ner.alignment import align_labels
 from indonews.schema import LABEL2ID, Document
+
+# Lone UTF-16 surrogates (a Python str can hold them, e.g. from JSON "\\ud800") make the Rust tokenizer
+# raise TypeError; U+FFFD in their place keeps every character offset where it was.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -38,7 +43,7 @@ def encode_windows(
     if stride >= max_length - 2:
         raise ValueError(f"stride ({stride}) must be smaller than max_length - 2 ({max_length - 2})")
     enc = tokenizer(
-        list(texts),
+        [_SURROGATE.sub("\ufffd", t) for t in texts],
         truncation=True,
         max_length=max_length,
         stride=stride,
