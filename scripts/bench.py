@@ -1,0 +1,83 @@
+"""Benchmark Extractor.predict against transformers' token-classification pipeline on one checkpoint.
+
+    python scripts/bench.py models/tiny --base-random --docs 96 --train-steps 5 --scale 1,10 --out bench.json
+
+Each system runs in its own process (documents/s, tokens/s, peak RSS); the Markdown table goes to
+stdout and everything measured to --out. See docs/BENCHMARK.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from indonews.bench import (
+    SYSTEMS,
+    benchmark,
+    build_random_base,
+    default_cache_dir,
+    load_texts,
+    markdown,
+    random_base_dir,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model_dir", help="a token-classification checkpoint, e.g. models/tiny")
+    p.add_argument("--base-random", action="store_true", help="also a BERT-base-sized model with random weights")
+    p.add_argument("--only-base", action="store_true", help="with --base-random: skip model_dir itself")
+    p.add_argument("--data", default=str(ROOT / "data" / "test.jsonl"), help="JSONL whose texts are predicted")
+    p.add_argument("--docs", type=int, default=None, help="repeat or cut the texts to this many documents")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
+    p.add_argument("--train-steps", type=int, default=0, help="also time this many Trainer steps (0: skip)")
+    p.add_argument("--train-batch-size", type=int, default=8)
+    p.add_argument("--train-file", default=str(ROOT / "data" / "train.jsonl"))
+    p.add_argument("--scale", default="", help="e.g. 1,10: peak RSS of scripts/predict.py on 1x and 10x the docs")
+    p.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS for every child (default: torch's)")
+    p.add_argument("--cache-dir", default=str(default_cache_dir()), help="where the random base model is built")
+    p.add_argument("--out", default=None, help="write the full report as JSON here")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    a = parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    systems = [s for s in a.systems.split(",") if s]
+    unknown = set(systems) - set(SYSTEMS)
+    if unknown:
+        raise SystemExit(f"error: unknown system(s) {', '.join(sorted(unknown))}; choose from {', '.join(SYSTEMS)}")
+    if not (Path(a.model_dir) / "config.json").exists():
+        raise SystemExit(f"error: {a.model_dir}: no config.json; pass a model directory written by train.py")
+    models = [] if a.only_base else [(Path(a.model_dir).name, a.model_dir)]
+    if a.base_random:
+        base = build_random_base(random_base_dir(a.cache_dir, a.model_dir), a.model_dir)
+        models.append(("bert-base random", str(base)))
+    report = benchmark(
+        models,
+        load_texts(a.data, a.docs),
+        batch_size=a.batch_size,
+        systems=systems,
+        train_file=a.train_file,
+        train_steps=a.train_steps,
+        train_batch_size=a.train_batch_size,
+        scale=[int(f) for f in a.scale.split(",") if f],
+        scale_model=a.model_dir,
+        threads=a.threads,
+    )
+    report["command"] = " ".join(["python", "scripts/bench.py", *(argv if argv is not None else sys.argv[1:])])
+    sys.stdout.write(markdown(report))
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+if __name__ == "__main__":
+    main()

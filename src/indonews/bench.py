@@ -1,0 +1,462 @@
+"""Benchmark: ``Extractor.predict`` against the transformers token-classification pipeline.
+
+Each system runs in a fresh Python process on the same checkpoint, documents and batch size, so its peak
+resident memory (``ru_maxrss`` of that child, read with ``os.wait4``) is its own: tracemalloc does not see
+torch's allocations. A child writes its timings and spans as JSON; the parent compares the spans.
+
+    python -m indonews.bench worker --system extractor --model models/tiny --docs docs.jsonl --out r.json
+
+is what the parent runs; ``scripts/bench.py`` is the command line users call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+SYSTEMS = ("extractor", "extractor-argmax", "pipeline")
+BASE_SIZE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
+BASE_VOCAB = 32000  # IndoBERT's vocabulary size
+BASE_SETTINGS = {"max_length": 512, "stride": 128, "constrained": True}  # as configs/model/indobert.yaml
+
+
+# -- documents --------------------------------------------------------------------------------------
+
+
+def load_texts(path: str | Path, n: int | None = None) -> list[str]:
+    """The ``text`` of every line of a JSONL file, repeated (or cut) to ``n`` documents."""
+    from indonews.schema import iter_json_lines
+
+    texts = [obj["text"] for _, _, obj in iter_json_lines(path)]
+    if not texts:
+        raise ValueError(f"{path}: no documents")
+    if n is None:
+        return texts
+    return [texts[i % len(texts)] for i in range(n)]
+
+
+def write_texts(texts: Sequence[str], path: str | Path) -> Path:
+    path = Path(path)
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, t in enumerate(texts):
+            fh.write(json.dumps({"id": f"bench-{i + 1}", "text": t}, ensure_ascii=False) + "\n")
+    return path
+
+
+# -- a BERT-base-sized model with random weights ----------------------------------------------------
+
+
+def build_random_base(out_dir: str | Path, tokenizer_dir: str | Path, seed: int = 0) -> Path:
+    """A BERT-base-sized token classifier (random weights, the seven IOB2 labels) for realistic timing offline.
+
+    The tokenizer is the one in ``tokenizer_dir``; the embedding table has IndoBERT's 32,000 rows (or more,
+    if the tokenizer is larger), so the model costs what IndoBERT costs. Built once and reused.
+    """
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
+
+    from indonews.predict import SETTINGS_FILE
+    from indonews.schema import ID2LABEL, LABEL2ID
+
+    out_dir = Path(out_dir)
+    if (out_dir / "model.safetensors").exists():
+        return out_dir
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    tokenizer.model_max_length = BASE_SETTINGS["max_length"]
+    config = BertConfig(
+        vocab_size=max(BASE_VOCAB, len(tokenizer)),
+        max_position_embeddings=512,
+        pad_token_id=tokenizer.pad_token_id or 0,
+        num_labels=len(ID2LABEL),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        **BASE_SIZE,
+    )
+    model = BertForTokenClassification(config)
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    staging.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    (staging / SETTINGS_FILE).write_text(json.dumps(BASE_SETTINGS, indent=2) + "\n", encoding="utf-8")
+    os.replace(staging, out_dir)
+    return out_dir
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("INDONEWS_CACHE", Path.home() / ".cache" / "indonews")) / "bench"
+
+
+def random_base_dir(cache_dir: str | Path, tokenizer_dir: str | Path) -> Path:
+    """Where the random base model for ``tokenizer_dir``'s tokenizer lives (keyed by the tokenizer's content)."""
+    import hashlib
+
+    tok = Path(tokenizer_dir) / "tokenizer.json"
+    key = hashlib.sha1(tok.read_bytes()).hexdigest()[:12] if tok.exists() else Path(tokenizer_dir).name
+    return Path(cache_dir) / f"base-random-{key}"
+
+
+# -- one system in one process ----------------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def run_system(system: str, model_dir: str, texts: Sequence[str], batch_size: int, warmup: int = 2) -> dict:
+    """Time one system over ``texts`` in this process; spans are ``[start, end, label]`` per document."""
+    import torch
+
+    from indonews.predict import Extractor
+
+    t0 = time.perf_counter()
+    ex = Extractor.from_pretrained(model_dir, device="cpu", constrained=system != "extractor-argmax")
+    if system == "pipeline":
+        from transformers import pipeline
+
+        # same window length and overlap as the Extractor, so both read every token of a long text
+        ex.tokenizer.model_max_length = ex.max_length
+        pipe = pipeline(
+            "token-classification", model=ex.model, tokenizer=ex.tokenizer, aggregation_strategy="first", device=-1
+        )
+
+        def predict(batch):
+            out = pipe(list(batch), batch_size=batch_size, stride=ex.stride)
+            return [[[int(e["start"]), int(e["end"]), e["entity_group"]] for e in ents] for ents in out]
+    else:
+
+        def predict(batch):
+            return [[[e.start, e.end, e.label] for e in ents] for ents in ex.predict(batch, batch_size=batch_size)]
+
+    load_s = time.perf_counter() - t0
+    rss_loaded = _rss_mb()
+    predict(texts[:warmup])  # first calls allocate and pick kernels; not what a long run sees
+    t0 = time.perf_counter()
+    spans = predict(texts)
+    seconds = time.perf_counter() - t0
+    tokens = sum(len(ids) for ids in ex.tokenizer(list(texts), add_special_tokens=False)["input_ids"])
+    return {
+        "system": system,
+        "documents": len(texts),
+        "tokens": tokens,
+        "batch_size": batch_size,
+        "seconds": seconds,
+        "docs_per_s": len(texts) / seconds,
+        "tokens_per_s": tokens / seconds,
+        "load_seconds": load_s,
+        "rss_after_load_mb": rss_loaded,
+        "peak_rss_mb": _rss_mb(),
+        "torch_threads": torch.get_num_threads(),
+        "max_length": ex.max_length,
+        "stride": ex.stride,
+        "parameters": sum(p.numel() for p in ex.model.parameters()),
+        "spans": spans,
+    }
+
+
+def run_training(model_dir: str, train_file: str, max_steps: int, batch_size: int) -> dict:
+    """Samples/s of a few HF Trainer steps of :func:`indonews.ner.training.train_ner` from ``model_dir``."""
+    import torch
+    from transformers import TrainingArguments
+
+    from indonews.ner.training import train_ner
+    from indonews.predict import SETTINGS_FILE
+    from indonews.schema import read_jsonl
+
+    settings_file = Path(model_dir) / SETTINGS_FILE
+    settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.exists() else {}
+    max_length, stride = settings.get("max_length", 512), settings.get("stride", 128)
+    docs = read_jsonl(train_file)
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(
+            output_dir=tmp,
+            max_steps=max_steps,
+            per_device_train_batch_size=batch_size,
+            save_strategy="no",
+            eval_strategy="no",
+            logging_strategy="no",
+            report_to="none",
+            disable_tqdm=True,
+            use_cpu=not torch.cuda.is_available(),
+            dataloader_num_workers=0,
+            seed=42,
+        )
+        t0 = time.perf_counter()
+        trainer, _ = train_ner(docs, [], model_dir, args, max_length=max_length, stride=stride)
+        wall = time.perf_counter() - t0
+        metrics = trainer.state.log_history[-1] if trainer.state.log_history else {}
+    return {
+        "system": "train",
+        "max_steps": max_steps,
+        "batch_size": batch_size,
+        "max_length": max_length,
+        "samples_per_s": metrics.get("train_samples_per_second"),
+        "steps_per_s": metrics.get("train_steps_per_second"),
+        "train_seconds": metrics.get("train_runtime"),
+        "wall_seconds_with_setup": wall,
+        "peak_rss_mb": _rss_mb(),
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
+# -- the parent: children, comparison, report -------------------------------------------------------
+
+
+def run_child(cmd: Sequence[str], threads: int | None = None) -> tuple[float, float]:
+    """Run ``cmd``; return (wall seconds, the child's own peak RSS in MB). Raises on a non-zero exit.
+
+    ``threads`` sets OMP_NUM_THREADS (torch's intra-op threads) in the child: on a CPU shared with
+    another job, fewer threads than cores avoids threads spinning while they wait for each other.
+    """
+    env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
+    if threads:
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=err, env=env)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not the max over all children
+        except BaseException:
+            proc.kill()
+            raise
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read()[-4000:].decode("utf-8", "replace")
+            raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{tail}")
+    peak = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
+    return time.perf_counter() - t0, peak
+
+
+def _worker_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "indonews.bench", "worker", *args]
+
+
+def measure(
+    system: str, model_dir: str | Path, docs_file: Path, batch_size: int, work: Path, threads: int | None = None
+) -> dict:
+    out = work / f"{system}.json"
+    cmd = _worker_cmd(
+        "--system", system, "--model", str(model_dir), "--docs", str(docs_file), "--batch-size", str(batch_size)
+    )
+    _, peak = run_child([*cmd, "--out", str(out)], threads)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    result["peak_rss_mb"] = max(result["peak_rss_mb"], peak)
+    return result
+
+
+def measure_training(
+    model_dir: str | Path, train_file: str | Path, steps: int, batch_size: int, work: Path, threads: int | None = None
+) -> dict:
+    out = work / "train.json"
+    cmd = _worker_cmd("--system", "train", "--model", str(model_dir), "--docs", str(train_file))
+    _, peak = run_child([*cmd, "--steps", str(steps), "--batch-size", str(batch_size), "--out", str(out)], threads)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    result["peak_rss_mb"] = max(result["peak_rss_mb"], peak)
+    return result
+
+
+def reproduction(reference: Sequence[Sequence], candidate: Sequence[Sequence], text_list: Sequence[str]) -> dict:
+    """Share of the reference's (start, end, label) spans that the candidate has exactly.
+
+    ``after_trim`` first applies the annotation format's edge rule (:func:`indonews.schema.trim_span`) to
+    the reference, as the Extractor does to its own spans: the pipeline keeps a trailing "," or ")" that
+    the format forbids.
+    """
+    from indonews.schema import trim_span
+
+    ref = {(d, s, e, lab) for d, spans in enumerate(reference) for s, e, lab in spans}
+    cand = {(d, s, e, lab) for d, spans in enumerate(candidate) for s, e, lab in spans}
+    trimmed = set()
+    for d, s, e, lab in ref:
+        s2, e2 = trim_span(text_list[d], s, e)
+        if e2 > s2:
+            trimmed.add((d, s2, e2, lab))
+    return {
+        "reference_spans": len(ref),
+        "candidate_spans": len(cand),
+        "reproduced": len(ref & cand),
+        "share": len(ref & cand) / len(ref) if ref else 1.0,
+        "share_after_trim": len(trimmed & cand) / len(trimmed) if trimmed else 1.0,
+    }
+
+
+def scale_run(
+    model_dir: str | Path,
+    texts: Sequence[str],
+    factors: Sequence[int],
+    batch_size: int,
+    work: Path,
+    threads: int | None = None,
+):
+    """Peak RSS of ``scripts/predict.py`` over ``factor`` copies of the documents, one process each."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "predict.py"
+    if not script.exists():
+        raise FileNotFoundError(f"{script}: --scale needs the repository's scripts/predict.py")
+    rows = []
+    for f in factors:
+        docs = write_texts(list(texts) * f, work / f"scale_{f}.jsonl")
+        out = work / f"scale_{f}_pred.jsonl"
+        cmd = [
+            sys.executable,
+            str(script),
+            f"model_dir={model_dir}",
+            f"input={docs}",
+            f"output={out}",
+            f"batch_size={batch_size}",
+            "device=cpu",
+            f"hydra.run.dir={work / f'scale_{f}_run'}",
+        ]
+        wall, peak = run_child(cmd, threads)
+        rows.append({"factor": f, "documents": len(texts) * f, "seconds": wall, "peak_rss_mb": peak})
+    return rows
+
+
+def environment() -> dict:
+    import torch
+    import transformers
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "load_average": list(os.getloadavg()),
+    }
+
+
+def benchmark(
+    models: Sequence[tuple[str, str | Path]],
+    texts: Sequence[str],
+    batch_size: int = 32,
+    systems: Sequence[str] = SYSTEMS,
+    train_file: str | Path | None = None,
+    train_steps: int = 0,
+    train_batch_size: int = 8,
+    scale: Sequence[int] = (),
+    scale_model: str | Path | None = None,
+    threads: int | None = None,
+) -> dict:
+    """Run every system on every ``(name, model_dir)``; the result is what ``--out`` writes."""
+    report: dict = {
+        "environment": environment(),
+        "documents": {"count": len(texts), "characters": sum(map(len, texts))},
+        "batch_size": batch_size,
+        "threads": threads,
+        "models": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="indonews-bench-") as tmp:
+        work = Path(tmp)
+        docs_file = write_texts(texts, work / "docs.jsonl")
+        for name, model_dir in models:
+            entry: dict = {"name": name, "model_dir": str(model_dir), "systems": {}, "agreement": {}}
+            for system in systems:
+                entry["systems"][system] = measure(system, model_dir, docs_file, batch_size, work, threads)
+            if "pipeline" in entry["systems"]:
+                ref = entry["systems"]["pipeline"]["spans"]
+                for system, res in entry["systems"].items():
+                    if system != "pipeline":
+                        entry["agreement"][f"{system} vs pipeline"] = reproduction(ref, res["spans"], texts)
+            for res in entry["systems"].values():
+                res.pop("spans")
+            if train_steps and train_file:
+                entry["training"] = measure_training(
+                    model_dir, train_file, train_steps, train_batch_size, work, threads
+                )
+            report["models"].append(entry)
+        if scale:
+            model = scale_model or models[0][1]
+            report["scale"] = {
+                "model_dir": str(model),
+                "runs": scale_run(model, texts, scale, batch_size, work, threads),
+            }
+    report["environment"]["load_average_after"] = list(os.getloadavg())
+    return report
+
+
+def markdown(report: dict) -> str:
+    """The report as Markdown tables."""
+    env = report["environment"]
+    lines = [
+        f"{report['documents']['count']} documents, {report['documents']['characters']:,} characters, "
+        f"batch size {report['batch_size']}, {report.get('threads') or 'default'} torch threads; torch {env['torch']}, transformers {env['transformers']}, "
+        f"{env['cpu_count']} CPUs, load average {env['load_average'][0]:.2f} before / "
+        f"{env.get('load_average_after', [float('nan')])[0]:.2f} after",
+        "",
+        "| model | system | docs/s | tokens/s | peak RSS (MB) | RSS after load (MB) | spans reproduced from pipeline |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in report["models"]:
+        for system, r in m["systems"].items():
+            agree = m["agreement"].get(f"{system} vs pipeline")
+            share = (
+                f"{agree['share']:.1%} ({agree['share_after_trim']:.1%} after trim)"
+                if agree
+                else ("reference" if system == "pipeline" else "n/a")
+            )
+            lines.append(
+                f"| {m['name']} ({r['parameters'] / 1e6:.1f}M, {r['max_length']} tokens) | {system} | "
+                f"{r['docs_per_s']:.2f} | {r['tokens_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | "
+                f"{r['rss_after_load_mb']:,.0f} | {share} |"
+            )
+    trained = [m for m in report["models"] if "training" in m]
+    if trained:
+        lines += [
+            "",
+            "| model | training steps | batch | samples/s | peak RSS (MB) |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for m in trained:
+            t = m["training"]
+            sps = f"{t['samples_per_s']:.2f}" if t["samples_per_s"] is not None else "n/a"
+            lines.append(f"| {m['name']} | {t['max_steps']} | {t['batch_size']} | {sps} | {t['peak_rss_mb']:,.0f} |")
+    if "scale" in report:
+        lines += [
+            "",
+            f"scripts/predict.py on {report['scale']['model_dir']}:",
+            "",
+            "| documents | seconds | peak RSS (MB) |",
+            "| ---: | ---: | ---: |",
+        ]
+        for r in report["scale"]["runs"]:
+            lines.append(f"| {r['documents']} ({r['factor']}x) | {r['seconds']:.1f} | {r['peak_rss_mb']:,.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+# -- the child's command line -----------------------------------------------------------------------
+
+
+def _worker_main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m indonews.bench worker")
+    p.add_argument("--system", choices=[*SYSTEMS, "train"], required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--docs", required=True)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if a.system == "train":
+        result = run_training(a.model, a.docs, a.steps, a.batch_size)
+    else:
+        result = run_system(a.system, a.model, load_texts(a.docs), a.batch_size)
+    Path(a.out).write_text(json.dumps(result), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["worker"]:
+        raise SystemExit("usage: python -m indonews.bench worker ...  (users run scripts/bench.py)")
+    _worker_main(sys.argv[2:])

@@ -1,0 +1,65 @@
+"""The benchmark runs end to end on the fixture model and reports every number it promises (no timing checks)."""
+
+import json
+
+from conftest import run_script
+
+from indonews import bench
+from indonews.schema import ID2LABEL
+
+
+def test_bench_script_reports_every_system_training_and_scale(trained_model, corpus_dir, tmp_path):
+    out = tmp_path / "bench.json"
+    proc = run_script(
+        "bench", str(trained_model), "--data", str(corpus_dir / "test.jsonl"), "--docs", "3", "--threads", "1",
+        "--batch-size", "4", "--train-steps", "1", "--train-file", str(corpus_dir / "dev.jsonl"),
+        "--train-batch-size", "2", "--scale", "1,2", "--out", str(out),
+    )  # fmt: skip
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["documents"]["count"] == 3 and report["batch_size"] == 4
+    (model,) = report["models"]
+    assert set(model["systems"]) == set(bench.SYSTEMS)
+    for r in model["systems"].values():
+        assert r["documents"] == 3 and r["tokens"] > 0
+        assert r["docs_per_s"] > 0 and r["tokens_per_s"] > 0 and r["peak_rss_mb"] >= r["rss_after_load_mb"] > 0
+        assert "spans" not in r
+    for key in ("extractor vs pipeline", "extractor-argmax vs pipeline"):
+        agree = model["agreement"][key]
+        assert 0.0 <= agree["share"] <= 1.0 and 0.0 <= agree["share_after_trim"] <= 1.0
+        assert agree["reproduced"] <= agree["reference_spans"]
+    assert model["training"]["max_steps"] == 1 and model["training"]["samples_per_s"] > 0
+    assert [r["documents"] for r in report["scale"]["runs"]] == [3, 6]
+    assert all(r["peak_rss_mb"] > 0 for r in report["scale"]["runs"])
+    assert "| extractor |" in proc.stdout and "| pipeline |" in proc.stdout and "peak RSS" in proc.stdout
+
+
+def test_reproduction_counts_exact_spans_and_trims_the_reference():
+    texts = ["Presiden Prabowo, tiba di Bali."]
+    ref = [[[9, 17, "LEADER"], [26, 30, "VENUE"]]]  # the pipeline keeps the comma after "Prabowo"
+    cand = [[[9, 16, "LEADER"], [26, 30, "VENUE"]]]
+    agree = bench.reproduction(ref, cand, texts)
+    assert agree["share"] == 0.5 and agree["share_after_trim"] == 1.0
+    assert bench.reproduction([[]], [[]], [""])["share"] == 1.0
+
+
+def test_random_base_model_is_saved_with_the_iob2_labels(tmp_path, trained_model, monkeypatch):
+    from transformers import AutoConfig
+
+    monkeypatch.setattr(
+        bench, "BASE_SIZE", dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    )
+    monkeypatch.setattr(bench, "BASE_VOCAB", 500)
+    out = bench.build_random_base(bench.random_base_dir(tmp_path, trained_model), trained_model)
+    config = AutoConfig.from_pretrained(out)
+    assert {int(k): v for k, v in config.id2label.items()} == ID2LABEL
+    assert config.vocab_size >= 500
+    assert json.loads((out / "indonews.json").read_text())["max_length"] == 512
+    from indonews import Extractor
+
+    assert Extractor.from_pretrained(out)("Presiden Prabowo tiba di Bali.") is not None
+
+
+def test_load_texts_repeats_to_n(tmp_path):
+    p = bench.write_texts(["a", "b"], tmp_path / "d.jsonl")
+    assert bench.load_texts(p, 5) == ["a", "b", "a", "b", "a"]
+    assert bench.load_texts(p) == ["a", "b"]
