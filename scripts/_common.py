@@ -42,3 +42,11 @@ def clean_errors(fn):
             raise SystemExit(f"error: {exc}") from None
 
     return wrapper
+
+
+def read_json(path, default=None):
+    """A JSON file's content, or ``default`` when the file does not exist."""
+    import json
+
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default

@@ -1,12 +1,17 @@
-"""Fine-tune the entity model: python scripts/train.py [model=tiny] [experiment=NAME] [key=value ...]
+"""Fine-tune the extractor: python scripts/train.py [model=tiny] [experiment=NAME] [key=value ...]
 
-Writes the final model (weights, tokenizer, labels, metrics.json with dev and test scores) to
-`model_dir`; checkpoints and logs go to the Hydra run directory. Returns dev F1 for sweeps (-m).
+Trains the entity model and the relation model (``tasks=[ner,relations]``, the default) on the same
+backbone; ``tasks=[ner]`` trains entities alone, ``tasks=[relations]`` trains relations alone and adds
+them to the entity model already in ``model_dir``. Writes the final model (weights, tokenizer, labels,
+``relations/``, metrics.json with dev and test scores) to ``model_dir`` in one rename; checkpoints and
+logs go to the Hydra run directory. Returns dev entity F1 (relation F1 with ``tasks=[relations]``) for
+sweeps (-m).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import _common
 import hydra
@@ -17,25 +22,49 @@ from indonews.backbone import ensure_backbone, resolve_backbone
 from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
 from indonews.ner.training import save_model_dir, train_ner
-from indonews.predict import Extractor
+from indonews.predict import RELATIONS_DIR, Extractor
 from indonews.reports import evaluate_extractor, write_report
 from indonews.schema import read_jsonl
 
 log = logging.getLogger("train")
+TASKS = ("ner", "relations")
 
 
 def _last_checkpoint(folder: str) -> str | None:
-    from pathlib import Path
-
     from transformers.trainer_utils import get_last_checkpoint
 
     return get_last_checkpoint(folder) if Path(folder).is_dir() else None
+
+
+def _train_relations(cfg: DictConfig, train_docs, dev_docs, backbone: str, local_only: bool):
+    from indonews.relations.model import default_settings
+    from indonews.relations.predictor import RelationPredictor
+    from indonews.relations.training import train_relations
+
+    args = instantiate(cfg.relations.args)
+    resume = _last_checkpoint(args.output_dir) if cfg.resume else None
+    model, tokenizer, thresholds, _ = train_relations(
+        train_docs,
+        dev_docs,
+        backbone,
+        args,
+        max_length=cfg.relations.max_length,
+        early_stopping_patience=cfg.relations.early_stopping_patience,
+        dropout=cfg.relations.dropout,
+        local_files_only=local_only,
+        resume_from_checkpoint=resume,
+    )
+    settings = default_settings(cfg.relations.max_length, thresholds)
+    return RelationPredictor(model.eval(), tokenizer, settings)
 
 
 @hydra.main(config_path=_common.CONFIGS, config_name="train", version_base="1.3")
 @_common.clean_errors
 def main(cfg: DictConfig) -> float:
     _common.setup_logging()
+    tasks = list(cfg.tasks)
+    if not tasks or set(tasks) - set(TASKS):
+        raise SystemExit(f"error: tasks must be a non-empty subset of {list(TASKS)}, got {tasks}")
     train_docs = read_jsonl(cfg.data.train_file)
     dev_docs = read_jsonl(cfg.data.dev_file)
     test_docs = read_jsonl(cfg.data.test_file) if cfg.data.get("test_file") else []
@@ -50,44 +79,67 @@ def main(cfg: DictConfig) -> float:
     backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
     _, local_only = resolve_backbone(backbone)
 
-    args = instantiate(cfg.trainer.args)
-    resume = _last_checkpoint(args.output_dir) if cfg.resume else None
-    if cfg.resume:
-        log.info("resuming from %s", resume or "scratch (no checkpoint found)")
-    trainer, tokenizer = train_ner(
-        train_docs,
-        dev_docs,
-        backbone,
-        args,
-        max_length=cfg.model.max_length,
-        stride=cfg.model.stride,
-        early_stopping_patience=cfg.trainer.early_stopping_patience,
-        local_files_only=local_only,
-        resume_from_checkpoint=resume,
-    )
+    if "ner" in tasks:
+        args = instantiate(cfg.trainer.args)
+        resume = _last_checkpoint(args.output_dir) if cfg.resume else None
+        if cfg.resume:
+            log.info("resuming from %s", resume or "scratch (no checkpoint found)")
+        trainer, tokenizer = train_ner(
+            train_docs,
+            dev_docs,
+            backbone,
+            args,
+            max_length=cfg.model.max_length,
+            stride=cfg.model.stride,
+            early_stopping_patience=cfg.trainer.early_stopping_patience,
+            local_files_only=local_only,
+            resume_from_checkpoint=resume,
+        )
+        ex = Extractor(trainer.model, tokenizer, cfg.model.max_length, cfg.model.stride, cfg.decoding.constrained)
+        is_main, history = trainer.is_world_process_zero(), trainer.state.log_history
+    else:  # relations alone, added to the entity model already in model_dir
+        if not (Path(cfg.model_dir) / "config.json").exists():
+            raise SystemExit(
+                f"error: tasks=[relations] adds relations to an entity model, but {cfg.model_dir} has none; "
+                "train both (tasks=[ner,relations]) or point model_dir at a trained model"
+            )
+        ex = Extractor.from_pretrained(cfg.model_dir, relations=None)
+        is_main, history = True, _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
+
+    if "relations" in tasks:
+        ex.relations = _train_relations(cfg, train_docs, dev_docs, backbone, local_only)
+        ex.relations.model.to(ex.device)
+        ex.relations.device = ex.device
+    elif (Path(cfg.model_dir) / RELATIONS_DIR).exists() and "ner" in tasks:
+        log.warning("%s has a relation model; tasks=[ner] writes the new entity model without it", cfg.model_dir)
 
     metrics: dict = {}
-    if trainer.is_world_process_zero():
-        ex = Extractor(trainer.model, tokenizer, cfg.model.max_length, cfg.model.stride, cfg.decoding.constrained)
+    if is_main:
         for split, docs in (("dev", dev_docs), ("test", test_docs)):
             if docs:
                 report = evaluate_extractor(ex, docs, cfg.eval_batch_size)
-                metrics[split] = report["entities"]
+                metrics[split] = {k: report[k] for k in ("entities", "relations") if k in report}
                 write_report(report, cfg.paths.output_dir, split)
                 log.info("%s entity F1 %.4f", split, report["entities"]["micro"]["f1"])
+                for view, rep in report.get("relations", {}).items():
+                    log.info("%s relation F1 (%s) %.4f", split, view, rep["micro"]["f1"])
         settings = {
             "max_length": ex.max_length,
             "stride": ex.stride,
-            "constrained": cfg.decoding.constrained,
+            "constrained": ex.constrained,
             "backbone": cfg.model.name_or_path,
             "backbone_name": cfg.model.name,
+            "tasks": tasks,
             "data": _common.plain(cfg.data),
             "seed": cfg.seed,
         }
-        extra = {"metrics.json": metrics, "trainer_log.json": trainer.state.log_history}
-        out = save_model_dir(trainer.model, tokenizer, cfg.model_dir, settings, extra)
+        extra = {"metrics.json": metrics, "trainer_log.json": history}
+        out = save_model_dir(ex.model, ex.tokenizer, cfg.model_dir, settings, extra, ex.relations)
         log.info("model written to %s", out)
-    return float(metrics.get("dev", {}).get("micro", {}).get("f1", 0.0))
+    key = "entities" if "ner" in tasks else "relations"
+    dev = metrics.get("dev", {}).get(key, {})
+    dev = dev.get("gold_entities", {}) if key == "relations" else dev
+    return float(dev.get("micro", {}).get("f1", 0.0))
 
 
 if __name__ == "__main__":

@@ -18,8 +18,16 @@ def test_train_writes_a_self_describing_model_dir(trained_model):
     assert [config["id2label"][str(i)] for i in range(7)] == list(IOB2_LABELS)
     metrics = json.loads((trained_model / "metrics.json").read_text())
     for split in ("dev", "test"):
-        assert {"LEADER", "VENUE", "DATE", "micro", "macro"} <= set(metrics[split])
-        assert set(metrics[split]["micro"]) == {"precision", "recall", "f1", "support"}
+        assert {"LEADER", "VENUE", "DATE", "micro", "macro"} <= set(metrics[split]["entities"])
+        assert set(metrics[split]["entities"]["micro"]) == {"precision", "recall", "f1", "support"}
+        rel = metrics[split]["relations"]
+        assert set(rel) == {"gold_entities", "end_to_end", "all_pairs_baseline"}
+        for view in rel.values():
+            assert {"MEET", "AT", "ON", "micro", "macro"} <= set(view)
+    # the relation model lives inside the model directory
+    assert {"config.json", "model.safetensors", "head.safetensors", "relation.json"} <= {
+        p.name for p in (trained_model / "relations").iterdir()
+    }
     assert not trained_model.with_name("model.partial").exists()
 
 

@@ -23,10 +23,11 @@ from indonews.ner.features import Window, encode_windows
 from indonews.schema import Document, Entity, trim_span
 
 SETTINGS_FILE = "indonews.json"
+RELATIONS_DIR = "relations"  # the relation model, when the model directory has one
 
 
 class Extractor:
-    """Finds LEADER, VENUE and DATE mentions in text.
+    """Finds LEADER, VENUE and DATE mentions in text and, with a relation model, MEET/AT/ON and meetings.
 
     Long texts are read in overlapping windows, never truncated. Batches are built from windows of
     similar length (sorted within a buffer of ``buffer_batches`` batches), so padding stays small,
@@ -42,6 +43,7 @@ class Extractor:
         constrained: bool = True,
         device: str | torch.device | None = None,
         buffer_batches: int = 8,
+        relations=None,
     ):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
@@ -53,6 +55,10 @@ class Extractor:
         self.buffer_batches = buffer_batches
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self._masks = allowed_transitions(self.id2label)
+        self.relations = relations  # an indonews.relations.predictor.RelationPredictor, or None
+        if relations is not None:
+            relations.model.to(self.device)
+            relations.device = self.device
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, device: str | None = None, **overrides) -> Extractor:
@@ -67,6 +73,10 @@ class Extractor:
             settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
         kwargs = {k: settings[k] for k in ("max_length", "stride", "constrained") if k in settings}
         kwargs.update(overrides)
+        if "relations" not in kwargs and (model_dir / RELATIONS_DIR / "config.json").exists():
+            from indonews.relations.predictor import RelationPredictor
+
+            kwargs["relations"] = RelationPredictor.from_pretrained(model_dir / RELATIONS_DIR, device="cpu")
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForTokenClassification.from_pretrained(model_dir)
         return cls(model, tokenizer, device=device, **kwargs)
@@ -89,8 +99,16 @@ class Extractor:
                 return
             yield from self._predict_block(block, batch_size)
 
+    def extract(self, text: str) -> Document:
+        """One text as a Document: entities, and with a relation model also relations and meetings."""
+        return next(self.annotate([text], batch_size=8))
+
     def annotate(self, docs: Iterable[Document | str], batch_size: int = 32) -> Iterator[Document]:
-        """Documents with predicted entities, in the annotation format (ids T1, T2, ...)."""
+        """Documents with predicted entities in the annotation format (ids T1, T2, ...).
+
+        With a relation model, each document also gets ``relations`` (head/tail ids, label, score) and
+        ``meetings`` (:func:`indonews.relations.meetings.assemble_meetings`).
+        """
         it = iter(docs)
         n = 0
         chunk = max(1, batch_size * self.buffer_batches)
@@ -102,8 +120,24 @@ class Extractor:
                 d if isinstance(d, Document) else Document(id=f"doc-{n + i + 1}", text=d) for i, d in enumerate(block)
             ]
             n += len(block)
-            for d, ents in zip(block, self._predict_block([d.text for d in block], batch_size)):
-                yield Document(d.id, d.text, ents, [], dict(d.meta))
+            out = [
+                Document(d.id, d.text, ents, [], dict(d.meta))
+                for d, ents in zip(block, self._predict_block([d.text for d in block], batch_size))
+            ]
+            if self.relations is not None:
+                self.add_relations(out, batch_size)
+            yield from out
+
+    def add_relations(self, docs: list[Document], batch_size: int = 32) -> list[Document]:
+        """Fill in ``relations`` and ``meetings`` of documents whose entities are set (predicted or gold)."""
+        from indonews.relations.meetings import assemble_meetings
+        from indonews.text import sentence_spans
+
+        sentences = [sentence_spans(d.text) for d in docs]
+        for d, sents, rels in zip(docs, sentences, self.relations.predict(docs, sentences, batch_size)):
+            d.relations = rels
+            d.meetings = assemble_meetings(d, sents)
+        return docs
 
     # -- internals --------------------------------------------------------------------------------
 

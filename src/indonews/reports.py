@@ -7,21 +7,59 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indonews.ner.metrics import markdown_table, score_documents
-from indonews.schema import Document, write_jsonl
+from indonews.relations.candidates import candidate_pairs
+from indonews.relations.metrics import score_relations
+from indonews.schema import Document, Relation, write_jsonl
+
+RELATION_VIEWS = {
+    "gold_entities": "Relations on gold entities",
+    "end_to_end": "Relations end to end (predicted entities)",
+    "all_pairs_baseline": "Baseline: every candidate pair of the gold entities",
+}
+
+
+def all_pairs(docs: Sequence[Document]) -> list[Document]:
+    """Each document with a relation on every candidate pair of its entities (the recall-1 baseline)."""
+    out = []
+    for d in docs:
+        rels = [Relation(c.head.id, c.tail.id, c.label) for c in candidate_pairs(d)]
+        out.append(Document(d.id, d.text, list(d.entities), rels))
+    return out
 
 
 def evaluate_extractor(extractor, docs: Sequence[Document], batch_size: int = 32) -> dict:
-    """Word-level seqeval report of ``extractor`` on gold ``docs`` (see :func:`score_documents`)."""
+    """Word-level seqeval report of ``extractor`` on gold ``docs`` (see :func:`score_documents`).
+
+    With a relation model, ``relations`` holds strict relation scores three ways: on gold entities,
+    end to end on predicted entities, and the every-pair baseline on gold entities.
+    """
     pred = list(extractor.annotate([Document(d.id, d.text) for d in docs], batch_size=batch_size))
-    return score_documents(docs, pred)
+    report = score_documents(docs, pred)
+    if getattr(extractor, "relations", None) is not None:
+        on_gold = extractor.add_relations([Document(d.id, d.text, list(d.entities)) for d in docs], batch_size)
+        report["relations"] = {
+            "gold_entities": score_relations(docs, on_gold),
+            "end_to_end": score_relations(docs, pred),
+            "all_pairs_baseline": score_relations(docs, all_pairs(docs)),
+        }
+    return report
+
+
+def markdown_report(report: dict, name: str) -> str:
+    parts = [markdown_table(report["entities"], f"Entities ({name})")]
+    for view, title in RELATION_VIEWS.items():
+        if view in report.get("relations", {}):
+            parts.append(markdown_table(report["relations"][view], f"{title} ({name})"))
+    return "\n\n".join(parts)
 
 
 def write_report(report: dict, out_dir: str | Path, name: str) -> dict[str, str]:
-    """``<name>.json`` (scores), ``<name>.md`` (table) and ``<name>_errors.jsonl`` (each FP and FN)."""
+    """``<name>.json`` (scores), ``<name>.md`` (tables) and ``<name>_errors.jsonl`` (each entity FP and FN)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / f"{name}.json", "markdown": out / f"{name}.md", "errors": out / f"{name}_errors.jsonl"}
-    paths["json"].write_text(json.dumps({"entities": report["entities"]}, indent=2) + "\n", encoding="utf-8")
-    paths["markdown"].write_text(markdown_table(report["entities"], f"Entities ({name})") + "\n", encoding="utf-8")
+    scores = {k: report[k] for k in ("entities", "relations") if k in report}
+    paths["json"].write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(markdown_report(report, name) + "\n", encoding="utf-8")
     write_jsonl(report["errors"], paths["errors"])
     return {k: str(v) for k, v in paths.items()}

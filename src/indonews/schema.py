@@ -66,6 +66,9 @@ class Document:
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # Predicted meeting records (indonews.relations.meetings.Meeting); not part of the annotation format,
+    # which ignores the field on reading. None: not computed.
+    meetings: list | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -74,6 +77,8 @@ class Document:
             "entities": [e.to_dict() for e in self.entities],
             "relations": [r.to_dict() for r in self.relations],
         }
+        if self.meetings is not None:
+            d["meetings"] = [m.to_dict() if hasattr(m, "to_dict") else m for m in self.meetings]
         if self.meta:
             d["meta"] = self.meta
         return d

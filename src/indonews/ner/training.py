@@ -75,8 +75,11 @@ def train_ner(
     return trainer, tokenizer
 
 
-def save_model_dir(model, tokenizer, model_dir: str | Path, settings: dict, extra_files: dict | None = None) -> Path:
-    """Write weights (safetensors), tokenizer, settings and extra JSON files to ``model_dir`` atomically.
+def save_model_dir(
+    model, tokenizer, model_dir: str | Path, settings: dict, extra_files: dict | None = None, relations=None
+) -> Path:
+    """Write weights (safetensors), tokenizer, settings, extra JSON files and the relation model (a
+    :class:`~indonews.relations.predictor.RelationPredictor`, into ``relations/``) to ``model_dir`` atomically.
 
     Everything goes to ``<model_dir>.partial`` first, which replaces ``model_dir`` in one rename, so
     a crash never leaves a half-written model behind.
@@ -87,7 +90,12 @@ def save_model_dir(model, tokenizer, model_dir: str | Path, settings: dict, extr
     staging.mkdir(parents=True)
     model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
-    from indonews.predict import SETTINGS_FILE
+    from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
+
+    if relations is not None:
+        from indonews.relations.model import save_relation_model
+
+        save_relation_model(relations.model, relations.tokenizer, staging / RELATIONS_DIR, relations.settings)
 
     files = {SETTINGS_FILE: settings, **(extra_files or {})}
     for name, obj in files.items():
