@@ -56,7 +56,7 @@ def tiny_backbone(tmp_path_factory, mini_docs) -> Path:
     from indonews.backbone import TinySpec, build_tiny_backbone
 
     out = tmp_path_factory.mktemp("backbone") / "tiny-base"
-    texts = [d.text for d in mini_docs] * 3
+    texts = [d.text for d in mini_docs] * 3 + ["@ * # ^ pemimpin tempat tanggal"] * 2  # the relation markers
     return build_tiny_backbone(out, texts, TinySpec(**TINY_TEST_BUILD), show_progress=False)
 
 

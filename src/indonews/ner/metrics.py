@@ -17,7 +17,7 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from indonews.ner.alignment import IGNORE, spans_to_tags, tags_to_spans
-from indonews.schema import ENTITY_LABELS, Document
+from indonews.schema import ENTITY_LABELS, RELATION_LABELS, Document
 from indonews.text import word_spans
 
 
@@ -96,9 +96,9 @@ def score_documents(gold: Sequence[Document], pred: Sequence[Document], context:
 
 
 def markdown_table(report: dict, title: str = "Entities") -> str:
-    """Per-label and averaged P/R/F1 with support, as a Markdown table."""
+    """Per-label (entity or relation) and averaged P/R/F1 with support, as a Markdown table."""
     rows = [f"| {title} | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
-    order = [k for k in (*ENTITY_LABELS, "micro", "macro", "weighted") if k in report]
+    order = [k for k in (*ENTITY_LABELS, *RELATION_LABELS, "micro", "macro", "weighted") if k in report]
     order += [k for k in report if k not in order]
     for k in order:
         r = report[k]

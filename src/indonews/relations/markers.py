@@ -54,7 +54,7 @@ def mark_pair(
     for (s, e, lab), (open_mark, type_mark), which in ((head, HEAD_MARKS, "head"), (tail, TAIL_MARKS, "tail")):
         word = type_words.get(lab, lab.lower())
         inserts.append((s, 1, f"{open_mark} {type_mark} {word} {type_mark} ", which))
-        inserts.append((e, 0, f" {open_mark} ", None))
+        inserts.append((e, 0, f" {open_mark}" + ("" if text[e : e + 1].isspace() else " "), None))
     inserts.sort(key=lambda x: (x[0], x[1]))
     out: list[str] = []
     length = 0
@@ -107,7 +107,7 @@ def pair_pieces(
         return [(s0, s1)]
 
     def tok(ch: int, end: bool = False) -> int:
-        for i, (a, b) in enumerate(offsets):
+        for i, (_, b) in enumerate(offsets):
             if (b >= ch) if end else (b > ch):
                 return i
         return len(offsets) - 1
