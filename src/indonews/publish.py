@@ -1,0 +1,632 @@
+"""Checkpoint export: a self-contained directory with a Hugging Face model card, and the upload to the Hub.
+
+>>> from indonews.publish import publish                                   # doctest: +SKIP
+>>> publish("models/tiny", "/tmp/indonews-tiny")                           # doctest: +SKIP
+PosixPath('/tmp/indonews-tiny')
+
+The published directory holds what the model directory holds (safetensors weights, tokenizer, config
+with ``id2label``/``label2id``, ``indonews.json``, ``relations/``, ``metrics.json``, ``trainer_log.json``)
+plus ``README.md``. Every number in the card is read from ``metrics.json``, the evaluation train.py saved;
+a model without one is refused. The directory is built beside its target and renamed into place, after
+loading it back with transformers alone and with :class:`indonews.Extractor`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
+from indonews.schema import ENTITY_LABELS, IOB2_LABELS, RELATION_LABELS, RELATION_TYPES
+
+METRICS_FILE = "metrics.json"
+TRAINER_LOG = "trainer_log.json"
+CARD_FILE = "README.md"
+# Never part of a published checkpoint: optimiser state, pickled weights, the source's own card.
+SKIP_FILES = {CARD_FILE, "training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth", "pytorch_model.bin"}
+SPLIT_NAMES = {"dev": "validation", "test": "test"}  # metrics.json's split -> the Hub's split name
+RELATION_VIEWS = {  # the model-index results; the every-pair baseline is context, not a result of this model
+    "gold_entities": "Relation extraction on gold entities",
+    "end_to_end": "Relation extraction end to end (predicted entities)",
+}
+ENTITY_TASK = "Named entity recognition (LEADER, VENUE, DATE)"
+
+
+class PublishError(Exception):
+    """A model that cannot be published as it is (no evaluation, no labels, target exists, ...)."""
+
+
+@dataclass
+class CardOptions:
+    """What the model card says that the model directory does not know."""
+
+    model_name: str | None = None  # None: the publish directory's name
+    license: str = "apache-2.0"
+    language: str = "id"
+    tags: Sequence[str] = ()
+    base_model: str | None = None  # None: the recorded backbone when it is a Hub id
+    datasets: Sequence[str] | None = None  # Hub dataset ids, when the training data is on the Hub
+    dataset_id: str = "indonews"  # how model-index names the evaluation data
+    datasheet: str | Path | None = None  # the corpus datasheet (data/README.md)
+    example: str = "Presiden Prabowo Subianto menerima PM Anthony Albanese di Istana Bogor, Senin (12/5)."
+    repo_id: str | None = None  # used in the usage snippet
+    extra: dict = field(default_factory=dict)
+
+
+# -- reading the model directory ------------------------------------------------------------------
+
+
+def _read_json(path: Path, default=None):
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
+
+
+def load_evaluation(model_dir: str | Path) -> dict:
+    """``metrics.json`` of ``model_dir``; :class:`PublishError` when the model was never evaluated.
+
+    Evaluated means: at least one split with entity scores, and relation scores on every such split
+    when the directory ships a relation model.
+    """
+    model_dir = Path(model_dir)
+    path = model_dir / METRICS_FILE
+    try:
+        metrics = _read_json(path)
+    except json.JSONDecodeError as exc:
+        raise PublishError(f"{path}: not valid JSON ({exc})") from None
+    if metrics is None:
+        raise PublishError(
+            f"{model_dir} has no evaluation ({METRICS_FILE} is missing); a model card needs scores. "
+            "Train with dev/test files (scripts/train.py writes metrics.json) before publishing."
+        )
+    splits = [s for s, v in (metrics or {}).items() if isinstance(v, dict) and "micro" in v.get("entities", {})]
+    if not splits:
+        raise PublishError(f"{path} has no entity scores for any split; a model card needs an evaluation")
+    if (model_dir / RELATIONS_DIR).exists():
+        missing = [s for s in splits if not all(v in metrics[s].get("relations", {}) for v in RELATION_VIEWS)]
+        if missing:
+            raise PublishError(
+                f"{model_dir} has a relation model but {METRICS_FILE} has no relation scores for {missing}; "
+                "re-train or re-evaluate it with train.py"
+            )
+    return {s: metrics[s] for s in splits}
+
+
+def _check_model_dir(model_dir: Path) -> dict:
+    if not (model_dir / "config.json").exists():
+        raise PublishError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
+    weights = ("model.safetensors", "model.safetensors.index.json")
+    if not any((model_dir / w).exists() for w in weights):
+        raise PublishError(f"{model_dir}: no safetensors weights (model.safetensors)")
+    config = _read_json(model_dir / "config.json")
+    labels = set((config.get("id2label") or {}).values())
+    if labels != set(IOB2_LABELS) or set(config.get("label2id") or {}) != set(IOB2_LABELS):
+        raise PublishError(
+            f"{model_dir}/config.json: id2label/label2id are {sorted(labels)}, expected the IOB2 labels "
+            f"{list(IOB2_LABELS)}"
+        )
+    return config
+
+
+def _portable(obj, root: Path | None):
+    """Settings with absolute paths made relative to the project root (or cut to their name): a published
+    checkpoint should not carry the paths of the machine it was trained on."""
+    if isinstance(obj, dict):
+        return {k: _portable(v, root) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_portable(v, root) for v in obj]
+    if isinstance(obj, str) and os.path.isabs(obj):
+        p = Path(obj)
+        if root is not None:
+            try:
+                return p.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return p.name
+    return obj
+
+
+def _is_hub_id(name: str | None, root: Path | None) -> bool:
+    if not name or os.path.isabs(name) or name.startswith((".", "~")):
+        return False
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+        return False
+    return not (root is not None and (root / name).exists())
+
+
+def _parameters(model_dir: Path) -> int:
+    from safetensors import safe_open
+
+    total = 0
+    for f in sorted(model_dir.glob("*.safetensors")):
+        with safe_open(f, framework="pt") as st:
+            for k in st.keys():
+                shape = st.get_slice(k).get_shape()
+                n = 1
+                for d in shape:
+                    n *= d
+                total += n
+    return total
+
+
+def _lowercases(tokenizer) -> bool:
+    """True when the tokenizer cannot tell ``Jakarta`` from ``jakarta``."""
+    return tokenizer("Jakarta Bogor")["input_ids"] == tokenizer("jakarta bogor")["input_ids"]
+
+
+def _training_record(log: list[dict]) -> dict:
+    evals = [e for e in log if "eval_f1" in e]
+    last = log[-1] if log else {}
+    best = max(evals, key=lambda e: e["eval_f1"]) if evals else None
+    return {
+        "steps": last.get("step"),
+        "epochs": last.get("epoch"),
+        "runtime_s": next((e["train_runtime"] for e in reversed(log) if "train_runtime" in e), None),
+        "best_eval": best,
+        "evaluations": len(evals),
+    }
+
+
+def _corpus_counts(path: str | Path) -> dict | None:
+    from indonews.schema import read_jsonl
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    docs = read_jsonl(path)
+    counts = {"documents": len(docs)}
+    for lab in ENTITY_LABELS:
+        counts[lab] = sum(e.label == lab for d in docs for e in d.entities)
+    for lab in RELATION_LABELS:
+        counts[lab] = sum(r.label == lab for d in docs for r in d.relations)
+    return counts
+
+
+def _datasheet_intro(path: Path) -> str | None:
+    """The datasheet's first paragraph, links reduced to their text."""
+    paragraphs = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n")]
+    for p in paragraphs:
+        if p and not p.startswith(("#", "|", "-", "`")):
+            return re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", " ".join(p.split()))
+    return None
+
+
+# -- the card ------------------------------------------------------------------------------------
+
+
+def _score_rows(rep: dict, labels: Sequence[str]) -> list[tuple[str, dict]]:
+    return [(lab, rep[lab]) for lab in (*labels, "micro", "macro") if lab in rep]
+
+
+def eval_results(metrics: dict, dataset_id: str, dataset_name: str) -> list:
+    """``huggingface_hub.EvalResult`` for every split, label and view of ``metrics`` (model-index)."""
+    from huggingface_hub import EvalResult
+
+    out = []
+    for split, m in metrics.items():
+        hub_split = SPLIT_NAMES.get(split, split)
+        views = [("token-classification", ENTITY_TASK, m["entities"], ENTITY_LABELS, "entities")]
+        for view, task_name in RELATION_VIEWS.items():
+            if view in m.get("relations", {}):
+                views.append(("relation-extraction", task_name, m["relations"][view], RELATION_LABELS, view))
+        for task_type, task_name, rep, labels, config in views:
+            for lab, scores in _score_rows(rep, labels):
+                for metric in ("precision", "recall", "f1"):
+                    out.append(
+                        EvalResult(
+                            task_type=task_type,
+                            task_name=task_name,
+                            dataset_type=dataset_id,
+                            dataset_name=dataset_name,
+                            # the Hub groups results by task type, dataset, config and split (not task
+                            # name), so the config keeps the two relation views apart
+                            dataset_config=config,
+                            dataset_split=hub_split,
+                            metric_type=metric,
+                            metric_value=round(float(scores[metric]), 4),
+                            metric_name=f"{lab} {metric}",
+                            metric_config=lab,
+                        )
+                    )
+    return out
+
+
+def _table(rep: dict, labels: Sequence[str], title: str) -> str:
+    lines = [f"**{title}**", "", "| label | precision | recall | F1 | support |", "| --- | ---: | ---: | ---: | ---: |"]
+    for lab, s in _score_rows(rep, labels):
+        name = f"*{lab}*" if lab in ("micro", "macro") else lab
+        lines.append(f"| {name} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |")
+    return "\n".join(lines)
+
+
+def _example_outputs(folder: Path, text: str) -> tuple[str, str]:
+    """What this checkpoint outputs on ``text``, through the Extractor and through the plain pipeline."""
+    from transformers import pipeline
+
+    from indonews.predict import Extractor
+
+    ex = Extractor.from_pretrained(folder, device="cpu")
+    doc = ex.extract(text)
+    lines = [f"{e.label:<7} {e.text!r:<28} {e.score:.3f}" for e in doc.entities]
+    for r in doc.relations:
+        head, tail = doc.entity(r.head).text, doc.entity(r.tail).text
+        lines.append(f"{r.label:<7} {head!r} -> {tail!r}  {r.score:.3f}")
+    for m in doc.meetings or []:
+        lines.append(
+            f"meeting {[p.name for p in m.leaders]} at {[v['text'] for v in m.venues]} on {[d['text'] for d in m.dates]}"
+        )
+    pipe = pipeline("token-classification", model=str(folder), aggregation_strategy="first", device="cpu")
+    plines = [f"{g['entity_group']:<7} {g['word']!r:<28} {float(g['score']):.3f}" for g in pipe(text)]
+    return "\n".join(lines) or "(no entities)", "\n".join(plines) or "(no entities)"
+
+
+def build_card(
+    folder: str | Path,
+    metrics: dict,
+    options: CardOptions,
+    root: str | Path | None = None,
+    settings: dict | None = None,
+) -> str:
+    """The model card (YAML front matter in the Hub's schema, then Markdown) of the checkpoint in ``folder``.
+
+    ``settings`` are the training settings as train.py recorded them (default: ``folder/indonews.json``).
+    """
+    from huggingface_hub import ModelCardData
+    from transformers import AutoTokenizer
+
+    folder = Path(folder)
+    root = Path(root) if root else None
+    config = _read_json(folder / "config.json")
+    settings = settings if settings is not None else _read_json(folder / SETTINGS_FILE, {})
+    log = _read_json(folder / TRAINER_LOG, [])
+    rel_settings = _read_json(folder / RELATIONS_DIR / "relation.json")
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    name = options.model_name or folder.name
+    backbone = settings.get("backbone")
+    backbone_name = settings.get("backbone_name")
+    base_model = options.base_model or (backbone if _is_hub_id(backbone, root) else None)
+    tiny = backbone_name == "tiny" or (base_model is None and "tiny" in str(backbone or ""))
+    uncased = _lowercases(tokenizer)
+    params = _parameters(folder)
+    data = settings.get("data") or {}
+    augment = data.get("augment") or {}
+    dataset_name = f"{options.dataset_id} corpus"
+
+    tags = ["indonews", "token-classification", "ner", "indonesian", "news"]
+    if rel_settings:
+        tags.append("relation-extraction")
+    tags += [t for t in options.tags if t not in tags]
+    card_data = ModelCardData(
+        language=options.language,
+        license=options.license,
+        library_name="transformers",
+        pipeline_tag="token-classification",
+        tags=tags,
+        base_model=base_model,
+        datasets=list(options.datasets) if options.datasets else None,
+        model_name=name,
+        eval_results=eval_results(metrics, options.dataset_id, dataset_name),
+        widget=[{"text": options.example}],
+        **options.extra,
+    )
+
+    ref = options.repo_id or name
+    arch = (
+        f"{config.get('model_type', '?')} encoder, {config.get('num_hidden_layers', '?')} layers, "
+        f"hidden size {config.get('hidden_size', '?')}, {params / 1e6:.1f}M parameters"
+    )
+    if base_model:
+        origin = f"fine-tuned from [`{base_model}`](https://huggingface.co/{base_model})"
+    elif tiny:
+        origin = "fine-tuned from the offline `tiny` backbone that indonews builds locally (not IndoBERT)"
+    else:
+        origin = f"fine-tuned from a local backbone (`{_portable(backbone, root)}`)" if backbone else "fine-tuned"
+
+    s = []
+    s.append(f"# {name}\n")
+    s.append(
+        "Finds leaders, venues and dates in Indonesian news text"
+        + (", and which leaders meet whom, where and when" if rel_settings else "")
+        + f". A token-classification model ({arch}) {origin}, trained with indonews on the indonews corpus.\n"
+    )
+    s.append("| label | what |\n| --- | --- |")
+    what = {
+        "LEADER": "the name of a person who holds or held a leadership office",
+        "VENUE": "a place or named gathering that is the setting of an event",
+        "DATE": "when it happens, in any Indonesian form",
+    }
+    for lab in ENTITY_LABELS:
+        s.append(f"| `{lab}` | {what.get(lab, '')} |")
+    s.append("")
+    s.append(
+        f"`config.json` carries the IOB2 labels ({', '.join(f'`{x}`' for x in IOB2_LABELS)}) as `id2label`/`label2id`."
+    )
+    if rel_settings:
+        pairs = ", ".join(f"`{lab}` ({a}–{b})" for lab, (a, b) in RELATION_TYPES.items())
+        thr = ", ".join(f"{k} {v}" for k, v in rel_settings.get("thresholds", {}).items())
+        s.append(
+            f"`relations/` holds the relation model: a pair classifier on its own copy of the encoder that reads "
+            f"a sentence with typed markers around two mentions and decides {pairs}; decision thresholds "
+            f"(chosen on dev): {thr}. Only `indonews` uses it; plain transformers sees the entity model."
+        )
+    s.append("")
+
+    s.append("## Evaluation\n")
+    s.append(
+        "Scores as `scripts/train.py` saved them in `metrics.json` (shipped with the model). Entities: word level, "
+        "strict IOB2 (seqeval), decoding "
+        + ("IOB2-constrained Viterbi" if settings.get("constrained", True) else "per-word argmax")
+        + ". Relations: strict (label and both mentions exact); *on gold entities* scores the relation model "
+        "alone, *end to end* on the entities the model found; the every-pair baseline (every candidate pair "
+        "of the gold entities gets its relation) shows what recall 1 costs in precision.\n"
+    )
+    for split, m in metrics.items():
+        label = {"dev": "dev (model selection)", "test": "test (held out)"}.get(split, split)
+        s.append(f"### {label}\n")
+        s.append(_table(m["entities"], ENTITY_LABELS, "Entities") + "\n")
+        for view, title in (*RELATION_VIEWS.items(), ("all_pairs_baseline", "Baseline: every candidate pair")):
+            if view in m.get("relations", {}):
+                s.append(_table(m["relations"][view], RELATION_LABELS, title) + "\n")
+
+    s.append("## Training data\n")
+    train_file = data.get("train_file")
+    sheet = Path(options.datasheet) if options.datasheet else None
+    if sheet and sheet.exists() and train_file and Path(train_file).parent.resolve() == sheet.parent.resolve():
+        intro = _datasheet_intro(sheet)
+        if intro:
+            s.append(f"> {intro}\n")
+        s.append(
+            "The corpus datasheet (`data/README.md` of the indonews repository) tells how the articles were "
+            "written, checked and split, and the annotation decisions.\n"
+        )
+    files = ", ".join(
+        f"{k.replace('_file', '')} `{_portable(v, root)}`" for k, v in data.items() if k.endswith("_file") and v
+    )
+    if files:
+        s.append(f"Files: {files}.\n")
+    rows = [(k.replace("_file", ""), _corpus_counts(v)) for k, v in data.items() if k.endswith("_file") and v]
+    rows = [(split, c) for split, c in rows if c]
+    if rows:
+        s.append(
+            "Annotations in those files, counted when this card was written (the evaluation tables give, as "
+            "support, the mentions and relations scored):\n"
+        )
+        cols = ["documents", *ENTITY_LABELS, *RELATION_LABELS]
+        s.append("| split | " + " | ".join(cols) + " |\n|" + " --- |" * (len(cols) + 1))
+        for split, c in rows:
+            s.append(f"| {split} | " + " | ".join(str(c[k]) for k in cols) + " |")
+        s.append("")
+    if augment.get("enabled"):
+        s.append(
+            f"Mention replacement: {augment.get('copies')} replaced copies of each training article "
+            f"(p = {augment.get('p')}, seed {augment.get('seed')}), surfaces from {', '.join(augment.get('sources', []))}.\n"
+        )
+    rec = _training_record(log)
+    if rec["steps"]:
+        line = f"Entity model: {rec['steps']} optimiser steps ({rec['epochs']:.1f} epochs"
+        line += f", {rec['runtime_s'] / 60:.0f} min" if rec["runtime_s"] else ""
+        line += f"), seed {settings.get('seed')}, windows of {settings.get('max_length')} tokens, stride {settings.get('stride')}"
+        if rec["best_eval"]:
+            b = rec["best_eval"]
+            line += f"; the kept checkpoint is the best of {rec['evaluations']} dev evaluations (step {b.get('step')})"
+        s.append(line + ". The full log is in `trainer_log.json`.\n")
+
+    s.append("## Intended use\n")
+    s.append(
+        "Finding mentions of leaders (heads of state and government, ministers, regional heads, officials, heads "
+        "of organisations), venues and dates in Indonesian online news, as a first pass for analysts or annotators "
+        "who check the output: the predictions come out in the indonews annotation format and can be corrected "
+        "and fed back as training data. Not for decisions about people without a human reading the source.\n"
+    )
+
+    s.append("## Limitations\n")
+    lim = []
+    if tiny:
+        lim.append(
+            f"**Tiny offline backbone, not IndoBERT.** A small BERT ({arch.split(', ', 1)[1]}) whose tokenizer and "
+            "masked-LM pretraining were built locally (`scripts/pretrain.py`) on far less text than IndoBERT saw. "
+            "Fine-tuning IndoBERT (`python scripts/train.py`, needs the Hub) is the intended recipe; these scores "
+            "say nothing about what it would reach."
+        )
+    if uncased:
+        lim.append("**Uncased.** The tokenizer lowercases, so capitalisation, a strong cue for names, is lost.")
+    else:
+        lim.append("**Cased.** Text in all capitals or all lower case (headlines, social media) is out of its habit.")
+    lim.append(
+        '**News domain, Indonesian only.** Trained on online-news register (datelines, "Baca juga" lines, '
+        "captions); other genres, regional languages and code-mixed text are untested."
+    )
+    n_test = {s_: m["entities"].get("micro", {}).get("support") for s_, m in metrics.items()}
+    lim.append(
+        "**Small evaluation.** The scores above come from "
+        + ", ".join(f"{n} gold {split} mentions" for split, n in n_test.items() if n)
+        + " of one corpus; expect them to move by several points on other news."
+    )
+    if "test" in metrics and "end_to_end" in metrics["test"].get("relations", {}):
+        r = metrics["test"]["relations"]
+        lim.append(
+            f"**Relations depend on entities.** Test relation F1 is {r['gold_entities']['micro']['f1']:.3f} on gold "
+            f"entities but {r['end_to_end']['micro']['f1']:.3f} end to end: entity errors carry over. On gold entities "
+            f"the every-pair baseline reaches {r['all_pairs_baseline']['micro']['f1']:.3f}. Relations are only "
+            "looked for within a sentence."
+        )
+    lim.append(
+        "**Names it has not seen.** Leaders whose names were not in training are found less often "
+        "(`scripts/evaluate.py unseen_names=true` measures it)."
+    )
+    lim.append(
+        "**The plain pipeline is not the Extractor.** `transformers.pipeline` decodes each token by argmax and knows "
+        "nothing of relations; the scores above are the Extractor's (word-level, constrained decoding, long texts "
+        "in overlapping windows)."
+    )
+    s.extend(f"- {x}" for x in lim)
+    s.append("")
+
+    ext_out, pipe_out = _example_outputs(folder, options.example)
+    s.append("## Usage\n")
+    s.append("With the indonews package (`pip install -e .` in its repository): entities, relations and meetings.\n")
+    s.append("```python")
+    if options.repo_id:
+        s.append("from huggingface_hub import snapshot_download")
+    s.append("from indonews import Extractor\n")
+    where = f'snapshot_download("{options.repo_id}")' if options.repo_id else f'"{name}"  # this directory'
+    s.append(f"ex = Extractor.from_pretrained({where})")
+    s.append(f"doc = ex.extract({options.example!r})")
+    s.append("doc.entities, doc.relations, doc.meetings")
+    s.append("```\n")
+    s.append("This checkpoint's output on that sentence (computed when the card was written):\n")
+    s.append("```\n" + ext_out + "\n```\n")
+    s.append("With transformers alone (entities only):\n")
+    s.append("```python")
+    s.append("from transformers import pipeline\n")
+    s.append(f'pipe = pipeline("token-classification", model="{ref}", aggregation_strategy="first")')
+    s.append(f"pipe({options.example!r})")
+    s.append("```\n")
+    s.append("```\n" + pipe_out + "\n```\n")
+    s.append("(`word` is decoded from the word pieces; `start` and `end` give the span in the input.)\n")
+
+    s.append("## Files\n")
+    s.append(
+        "| file | what |\n| --- | --- |\n"
+        "| `model.safetensors`, `config.json` | the entity model (labels in `id2label`) |\n"
+        "| `tokenizer.json`, `tokenizer_config.json` | its tokenizer |\n"
+        "| `indonews.json` | window length, stride, decoding and the training settings |\n"
+        + ("| `relations/` | the relation model (encoder, head, thresholds) |\n" if rel_settings else "")
+        + "| `metrics.json` | the evaluation this card quotes |\n"
+        + ("| `trainer_log.json` | the entity model's training log |\n" if log else "")
+    )
+    front = card_data.to_yaml()
+    return f"---\n{front}\n---\n\n" + "\n".join(s).rstrip() + "\n"
+
+
+# -- writing the directory -----------------------------------------------------------------------
+
+
+def _verify(folder: Path) -> None:
+    """Load the checkpoint with transformers alone: labels and weights must come back."""
+    from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(folder)
+    AutoTokenizer.from_pretrained(folder)
+    AutoModelForTokenClassification.from_pretrained(folder)
+    labels = set(config.id2label.values())
+    if labels != set(IOB2_LABELS):
+        raise PublishError(f"{folder}: transformers reads labels {sorted(labels)}")
+
+
+def _inside(a: Path, b: Path) -> bool:
+    try:
+        a.relative_to(b)
+        return True
+    except ValueError:
+        return False
+
+
+def publish(
+    model_dir: str | Path,
+    publish_dir: str | Path,
+    options: CardOptions | None = None,
+    overwrite: bool = False,
+    root: str | Path | None = None,
+) -> Path:
+    """Write ``model_dir`` as a self-contained checkpoint with a model card to ``publish_dir``.
+
+    Refused (:class:`PublishError`) without an evaluation in ``metrics.json``, without the IOB2 labels in
+    ``config.json``, and when ``publish_dir`` exists unless ``overwrite``. ``root`` (the project root)
+    makes the paths recorded in ``indonews.json`` relative. Nothing is half-written: the checkpoint
+    is built in a temporary sibling of ``publish_dir`` and renamed into place.
+    """
+    model_dir, publish_dir = Path(model_dir).resolve(), Path(publish_dir).resolve()
+    options = options or CardOptions()
+    if not model_dir.is_dir():
+        raise PublishError(f"{model_dir}: no such model directory")
+    if _inside(publish_dir, model_dir) or _inside(model_dir, publish_dir):
+        raise PublishError(f"publish_dir {publish_dir} must be outside model_dir {model_dir} (and not contain it)")
+    if publish_dir.exists() and not overwrite:
+        raise PublishError(f"{publish_dir} exists; pass overwrite=true to replace it")
+    _check_model_dir(model_dir)
+    metrics = load_evaluation(model_dir)
+    if options.model_name is None:
+        options = CardOptions(**{**options.__dict__, "model_name": publish_dir.name})
+
+    publish_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{publish_dir.name}.", suffix=".partial", dir=publish_dir.parent))
+    try:
+        for src in sorted(model_dir.iterdir()):
+            if src.name in SKIP_FILES or src.name.startswith("."):
+                continue
+            if src.is_dir():
+                if src.name == RELATIONS_DIR:
+                    shutil.copytree(src, staging / src.name, ignore=shutil.ignore_patterns(*SKIP_FILES, ".*"))
+                continue  # checkpoints and other run leftovers are not part of the model
+            shutil.copy2(src, staging / src.name)
+        settings = _read_json(model_dir / SETTINGS_FILE, {})
+        if settings:
+            portable = _portable(settings, Path(root) if root else None)
+            (staging / SETTINGS_FILE).write_text(json.dumps(portable, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        _verify(staging)
+        card = build_card(staging, metrics, options, root=root, settings=settings)
+        (staging / CARD_FILE).write_text(card, encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; a published directory is for others to read
+        old = publish_dir.with_name(f".{publish_dir.name}.old")
+        if publish_dir.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(publish_dir, old)
+        os.replace(staging, publish_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return publish_dir
+
+
+# -- the Hub -------------------------------------------------------------------------------------
+
+
+def upload_plan(folder: str | Path) -> list[tuple[str, int]]:
+    """``(path in the repo, size in bytes)`` of every file an upload of ``folder`` sends."""
+    folder = Path(folder)
+    return [
+        (p.relative_to(folder).as_posix(), p.stat().st_size)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+
+
+def push_to_hub(
+    folder: str | Path,
+    repo_id: str,
+    dry_run: bool = True,
+    private: bool | None = None,
+    commit_message: str | None = None,
+    token: str | None = None,
+) -> list[tuple[str, int]]:
+    """Upload a published ``folder`` to the Hub model repo ``repo_id`` (created if missing).
+
+    With ``dry_run`` (the default) nothing leaves the machine and no Hub client is made: the return
+    value, the files and their sizes, is what would be sent.
+    """
+    folder = Path(folder)
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo_id or ""):
+        raise PublishError(f"hub.repo_id must look like org/name, got {repo_id!r}")
+    if not (folder / CARD_FILE).exists() or not (folder / "config.json").exists():
+        raise PublishError(f"{folder} is not a published checkpoint (no README.md or config.json); publish it first")
+    plan = upload_plan(folder)
+    if dry_run:
+        return plan
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+    api.upload_folder(
+        repo_id=repo_id,
+        folder_path=str(folder),
+        repo_type="model",
+        commit_message=commit_message or f"Upload {folder.name} (indonews)",
+        ignore_patterns=[".*"],
+    )
+    return plan
