@@ -309,3 +309,18 @@ def test_script_publishes_and_dry_runs_the_push(trained_model, tmp_path):
         check=False,
     )
     assert bad.returncode == 1 and "hub.repo_id" in bad.stderr and not (tmp_path / "other").exists()
+
+
+def test_card_names_a_hub_backbone_as_base_model(published, trained_model):
+    from indonews.publish import build_card, load_evaluation
+
+    settings = json.loads((trained_model / "indonews.json").read_text())
+    settings.update(backbone="indobenchmark/indobert-base-p1", backbone_name="indobert")
+    card = build_card(published, load_evaluation(trained_model), CardOptions(), settings=settings)
+    assert front_matter(card)["base_model"] == "indobenchmark/indobert-base-p1"
+    assert "not IndoBERT" not in card
+    assert "not IndoBERT" in (published / "README.md").read_text()  # the fixture's own card: a local backbone
+
+
+def test_casing_is_read_from_the_tokenizer(cased_tokenizer, uncased_tokenizer):
+    assert pub._lowercases(uncased_tokenizer) and not pub._lowercases(cased_tokenizer)

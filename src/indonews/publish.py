@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
@@ -36,6 +36,18 @@ RELATION_VIEWS = {  # the model-index results; the every-pair baseline is contex
     "end_to_end": "Relation extraction end to end (predicted entities)",
 }
 ENTITY_TASK = "Named entity recognition (LEADER, VENUE, DATE)"
+SPLIT_TITLES = {"dev": "dev (model selection)", "test": "test (held out)"}
+ENTITY_DESCRIPTIONS = {  # docs/ANNOTATION.md in one line each
+    "LEADER": "the name of a person who holds or held a leadership office",
+    "VENUE": "a place or named gathering that is the setting of an event",
+    "DATE": "when it happens, in any Indonesian form",
+}
+INTENDED_USE = (
+    "Finding mentions of leaders (heads of state and government, ministers, regional heads, officials, heads of "
+    "organisations), venues and dates in Indonesian online news, as a first pass for analysts or annotators who "
+    "check the output: predictions come out in the indonews annotation format, to be corrected and fed back as "
+    "training data. Not for decisions about people without a human reading the source."
+)
 
 
 class PublishError(Exception):
@@ -56,7 +68,6 @@ class CardOptions:
     datasheet: str | Path | None = None  # the corpus datasheet (data/README.md)
     example: str = "Presiden Prabowo Subianto menerima PM Anthony Albanese di Istana Bogor, Senin (12/5)."
     repo_id: str | None = None  # used in the usage snippet
-    extra: dict = field(default_factory=dict)
 
 
 # -- reading the model directory ------------------------------------------------------------------
@@ -264,6 +275,227 @@ def _example_outputs(folder: Path, text: str) -> tuple[str, str]:
     return "\n".join(lines) or "(no entities)", "\n".join(plines) or "(no entities)"
 
 
+@dataclass
+class _Model:
+    """What the card says about the checkpoint, read from its files."""
+
+    name: str
+    arch: str
+    base_model: str | None
+    tiny: bool
+    uncased: bool
+    settings: dict
+    relation_settings: dict | None
+    log: list
+    trained_on_corpus: bool  # the training file sits beside the corpus datasheet
+
+
+def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | None) -> _Model:
+    from transformers import AutoTokenizer
+
+    config = _read_json(folder / "config.json")
+    backbone = settings.get("backbone")
+    base_model = options.base_model or (backbone if _is_hub_id(backbone, root) else None)
+    train_file = (settings.get("data") or {}).get("train_file")
+    sheet = Path(options.datasheet) if options.datasheet else None
+    return _Model(
+        name=options.model_name or folder.name,
+        arch=(
+            f"{config.get('num_hidden_layers', '?')} layers, hidden size {config.get('hidden_size', '?')}, "
+            f"{_parameters(folder) / 1e6:.1f}M parameters"
+        ),
+        base_model=base_model,
+        tiny=settings.get("backbone_name") == "tiny" or (base_model is None and "tiny" in str(backbone or "")),
+        uncased=_lowercases(AutoTokenizer.from_pretrained(folder)),
+        settings=settings,
+        relation_settings=_read_json(folder / RELATIONS_DIR / "relation.json"),
+        log=_read_json(folder / TRAINER_LOG, []),
+        trained_on_corpus=bool(
+            sheet and sheet.exists() and train_file and Path(train_file).parent.resolve() == sheet.parent.resolve()
+        ),
+    )
+
+
+def _intro(m: _Model, root: Path | None) -> list[str]:
+    backbone = m.settings.get("backbone")
+    if m.base_model:
+        origin = f"fine-tuned from [`{m.base_model}`](https://huggingface.co/{m.base_model})"
+    elif m.tiny:
+        origin = "fine-tuned from the offline `tiny` backbone that indonews builds locally (not IndoBERT)"
+    else:
+        origin = f"fine-tuned from a local backbone (`{_portable(backbone, root)}`)" if backbone else "fine-tuned"
+    data = "the indonews corpus" if m.trained_on_corpus else "the data named under *Training data*"
+    s = [
+        f"# {m.name}\n",
+        "Finds leaders, venues and dates in Indonesian news text"
+        + (", and which leaders meet whom, where and when" if m.relation_settings else "")
+        + f". A BERT-style token-classification model ({m.arch}) {origin}, trained with indonews on {data}.\n",
+        "| label | what |\n| --- | --- |",
+    ]
+    s += [f"| `{lab}` | {ENTITY_DESCRIPTIONS.get(lab, '')} |" for lab in ENTITY_LABELS]
+    s.append("")
+    labels = ", ".join(f"`{x}`" for x in IOB2_LABELS)
+    s.append(f"`config.json` carries the IOB2 labels ({labels}) as `id2label`/`label2id`.")
+    if m.relation_settings:
+        pairs = ", ".join(f"`{lab}` ({a}–{b})" for lab, (a, b) in RELATION_TYPES.items())
+        thr = ", ".join(f"{k} {v}" for k, v in m.relation_settings.get("thresholds", {}).items())
+        s.append(
+            f"`relations/` holds the relation model: a pair classifier on its own copy of the encoder that reads "
+            f"a sentence with typed markers around two mentions and decides {pairs}; decision thresholds "
+            f"(chosen on dev): {thr}. Only indonews uses it; plain transformers sees the entity model."
+        )
+    return s + [""]
+
+
+def _evaluation(metrics: dict, m: _Model) -> list[str]:
+    decoding = "IOB2-constrained Viterbi" if m.settings.get("constrained", True) else "per-word argmax"
+    s = [
+        "## Evaluation\n",
+        "Scores as `scripts/train.py` saved them in `metrics.json` (shipped with the model). Entities: word level, "
+        f"strict IOB2 (seqeval), decoding by {decoding}. Relations: strict (label and both mentions exact); "
+        "*on gold entities* scores the relation model alone, *end to end* runs on the entities the model found; "
+        "the every-pair baseline (every candidate pair of the gold entities gets its relation) shows what "
+        "recall 1 costs in precision.\n",
+    ]
+    for split, rep in metrics.items():
+        s.append(f"### {SPLIT_TITLES.get(split, split)}\n")
+        s.append(_table(rep["entities"], ENTITY_LABELS, "Entities") + "\n")
+        for view, title in (*RELATION_VIEWS.items(), ("all_pairs_baseline", "Baseline: every candidate pair")):
+            if view in rep.get("relations", {}):
+                s.append(_table(rep["relations"][view], RELATION_LABELS, title) + "\n")
+    return s
+
+
+def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
+    s = ["## Training data\n"]
+    data = m.settings.get("data") or {}
+    if m.trained_on_corpus:
+        intro = _datasheet_intro(Path(options.datasheet))
+        if intro:
+            s.append(f"> {intro}\n")
+        s.append(
+            "The corpus datasheet (`data/README.md` of the indonews repository) tells how the articles were "
+            "written, checked and split, and the annotation decisions.\n"
+        )
+    files = {k.removesuffix("_file"): v for k, v in data.items() if k.endswith("_file") and v}
+    if files:
+        s.append("Files: " + ", ".join(f"{k} `{_portable(v, root)}`" for k, v in files.items()) + ".\n")
+    rows = [(split, c) for split, c in ((k, _corpus_counts(v)) for k, v in files.items()) if c]
+    if rows:
+        s.append(
+            "Annotations in those files, counted when this card was written (the evaluation tables give, as "
+            "support, the mentions and relations scored):\n"
+        )
+        cols = ["documents", *ENTITY_LABELS, *RELATION_LABELS]
+        s.append("| split | " + " | ".join(cols) + " |\n|" + " --- |" * (len(cols) + 1))
+        s += [f"| {split} | " + " | ".join(str(c[k]) for k in cols) + " |" for split, c in rows]
+        s.append("")
+    aug = data.get("augment") or {}
+    if aug.get("enabled"):
+        s.append(
+            f"Mention replacement: {aug.get('copies')} replaced copies of each training article "
+            f"(p = {aug.get('p')}, seed {aug.get('seed')}), surfaces from {', '.join(aug.get('sources', []))}.\n"
+        )
+    rec = _training_record(m.log)
+    if rec["steps"]:
+        line = f"Entity model: {rec['steps']} optimiser steps ({rec['epochs']:.1f} epochs"
+        line += f", {rec['runtime_s'] / 60:.0f} min" if rec["runtime_s"] else ""
+        line += f"), seed {m.settings.get('seed')}, windows of {m.settings.get('max_length')} tokens"
+        line += f", stride {m.settings.get('stride')}"
+        if rec["best_eval"]:
+            line += (
+                f"; the kept checkpoint is the best of {rec['evaluations']} dev evaluations "
+                f"(step {rec['best_eval'].get('step')})"
+            )
+        s.append(line + ". The full log is in `trainer_log.json`.\n")
+    return s
+
+
+def _limitations(metrics: dict, m: _Model) -> list[str]:
+    lim = []
+    if m.tiny:
+        lim.append(
+            f"**Tiny offline backbone, not IndoBERT.** A small BERT ({m.arch}) whose tokenizer and masked-LM "
+            "pretraining were built locally (`scripts/pretrain.py`) on far less text than IndoBERT saw. "
+            "Fine-tuning IndoBERT (`python scripts/train.py`, needs the Hub) is the intended recipe; these scores "
+            "say nothing about what it would reach."
+        )
+    if m.uncased:
+        lim.append("**Uncased.** The tokenizer lowercases, so capitalisation, a strong cue for names, is lost.")
+    else:
+        lim.append("**Cased.** It sees capitals; text in all capitals or all lower case (headlines, chat) is untested.")
+    lim.append(
+        '**News domain, Indonesian only.** Trained on online-news register (datelines, "Baca juga" lines, '
+        "captions); other genres, regional languages and code-mixed text are untested."
+    )
+    support = [(split, rep["entities"]["micro"]["support"]) for split, rep in metrics.items()]
+    lim.append(
+        "**Small evaluation.** The scores above come from "
+        + ", ".join(f"{n} gold {split} mentions" for split, n in support)
+        + " of one corpus; expect them to move by several points on other news."
+    )
+    rel = metrics.get("test", {}).get("relations", {})
+    if {"gold_entities", "end_to_end", "all_pairs_baseline"} <= set(rel):
+        gold, e2e, base = (rel[v]["micro"]["f1"] for v in ("gold_entities", "end_to_end", "all_pairs_baseline"))
+        lim.append(
+            f"**Relations depend on entities.** Test relation F1 is {gold:.3f} on gold entities and {e2e:.3f} end "
+            f"to end, where entity errors carry over. On gold entities the every-pair baseline reaches {base:.3f}"
+            + (", more than the model" if base > gold else "")
+            + ". Relations are only looked for within a sentence."
+        )
+    lim.append(
+        "**Names it has not seen.** Leader names from training are easier for it; "
+        "`scripts/evaluate.py model_dir=<this directory> unseen_names=true` measures the difference."
+    )
+    lim.append(
+        "**The plain pipeline is not the Extractor.** `transformers.pipeline` decodes each token by argmax and knows "
+        "nothing of relations; the scores above are the Extractor's (word level, constrained decoding, long texts "
+        "in overlapping windows)."
+    )
+    return ["## Limitations\n", *(f"- {x}" for x in lim), ""]
+
+
+def _usage(folder: Path, m: _Model, options: CardOptions) -> list[str]:
+    ext_out, pipe_out = _example_outputs(folder, options.example)
+    where = f'snapshot_download("{options.repo_id}")' if options.repo_id else f'"{m.name}"  # this directory'
+    hub_import = ["from huggingface_hub import snapshot_download"] if options.repo_id else []
+    return [
+        "## Usage\n",
+        "With the indonews package (`pip install -e .` in its repository): entities, relations and meetings.\n",
+        "```python",
+        *hub_import,
+        "from indonews import Extractor\n",
+        f"ex = Extractor.from_pretrained({where})",
+        f"doc = ex.extract({options.example!r})",
+        "doc.entities, doc.relations, doc.meetings",
+        "```\n",
+        "This checkpoint's output on that sentence (computed when the card was written):\n",
+        "```\n" + ext_out + "\n```\n",
+        "With transformers alone (entities only):\n",
+        "```python",
+        "from transformers import pipeline\n",
+        f'pipe = pipeline("token-classification", model="{options.repo_id or m.name}", aggregation_strategy="first")',
+        f"pipe({options.example!r})",
+        "```\n",
+        "```\n" + pipe_out + "\n```\n",
+        "(`word` is decoded from the word pieces; `start` and `end` give the span in the input.)\n",
+    ]
+
+
+def _files(m: _Model) -> list[str]:
+    rows = [
+        ("`model.safetensors`, `config.json`", "the entity model (labels in `id2label`)"),
+        ("`tokenizer.json`, `tokenizer_config.json`", "its tokenizer"),
+        ("`indonews.json`", "window length, stride, decoding and the training settings"),
+    ]
+    if m.relation_settings:
+        rows.append(("`relations/`", "the relation model (encoder, head, thresholds)"))
+    rows.append(("`metrics.json`", "the evaluation this card quotes"))
+    if m.log:
+        rows.append(("`trainer_log.json`", "the entity model's training log"))
+    return ["## Files\n", "| file | what |\n| --- | --- |", *(f"| {a} | {b} |" for a, b in rows)]
+
+
 def build_card(
     folder: str | Path,
     metrics: dict,
@@ -273,32 +505,17 @@ def build_card(
 ) -> str:
     """The model card (YAML front matter in the Hub's schema, then Markdown) of the checkpoint in ``folder``.
 
-    ``settings`` are the training settings as train.py recorded them (default: ``folder/indonews.json``).
+    ``metrics`` is the model directory's evaluation (:func:`load_evaluation`); ``settings`` the training
+    settings as train.py recorded them (default: ``folder/indonews.json``).
     """
     from huggingface_hub import ModelCardData
-    from transformers import AutoTokenizer
 
     folder = Path(folder)
     root = Path(root) if root else None
-    config = _read_json(folder / "config.json")
     settings = settings if settings is not None else _read_json(folder / SETTINGS_FILE, {})
-    log = _read_json(folder / TRAINER_LOG, [])
-    rel_settings = _read_json(folder / RELATIONS_DIR / "relation.json")
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    name = options.model_name or folder.name
-    backbone = settings.get("backbone")
-    backbone_name = settings.get("backbone_name")
-    base_model = options.base_model or (backbone if _is_hub_id(backbone, root) else None)
-    tiny = backbone_name == "tiny" or (base_model is None and "tiny" in str(backbone or ""))
-    uncased = _lowercases(tokenizer)
-    params = _parameters(folder)
-    data = settings.get("data") or {}
-    augment = data.get("augment") or {}
-    dataset_name = f"{options.dataset_id} corpus"
-
+    m = _describe(folder, settings, options, root)
     tags = ["indonews", "token-classification", "ner", "indonesian", "news"]
-    if rel_settings:
-        tags.append("relation-extraction")
+    tags += ["relation-extraction"] if m.relation_settings else []
     tags += [t for t in options.tags if t not in tags]
     card_data = ModelCardData(
         language=options.language,
@@ -306,201 +523,23 @@ def build_card(
         library_name="transformers",
         pipeline_tag="token-classification",
         tags=tags,
-        base_model=base_model,
+        base_model=m.base_model,
         datasets=list(options.datasets) if options.datasets else None,
-        model_name=name,
-        eval_results=eval_results(metrics, options.dataset_id, dataset_name),
+        model_name=m.name,
+        eval_results=eval_results(metrics, options.dataset_id, f"{options.dataset_id} corpus"),
         widget=[{"text": options.example}],
-        **options.extra,
     )
-
-    ref = options.repo_id or name
-    arch = (
-        f"{config.get('model_type', '?')} encoder, {config.get('num_hidden_layers', '?')} layers, "
-        f"hidden size {config.get('hidden_size', '?')}, {params / 1e6:.1f}M parameters"
-    )
-    if base_model:
-        origin = f"fine-tuned from [`{base_model}`](https://huggingface.co/{base_model})"
-    elif tiny:
-        origin = "fine-tuned from the offline `tiny` backbone that indonews builds locally (not IndoBERT)"
-    else:
-        origin = f"fine-tuned from a local backbone (`{_portable(backbone, root)}`)" if backbone else "fine-tuned"
-
-    s = []
-    s.append(f"# {name}\n")
-    s.append(
-        "Finds leaders, venues and dates in Indonesian news text"
-        + (", and which leaders meet whom, where and when" if rel_settings else "")
-        + f". A token-classification model ({arch}) {origin}, trained with indonews on the indonews corpus.\n"
-    )
-    s.append("| label | what |\n| --- | --- |")
-    what = {
-        "LEADER": "the name of a person who holds or held a leadership office",
-        "VENUE": "a place or named gathering that is the setting of an event",
-        "DATE": "when it happens, in any Indonesian form",
-    }
-    for lab in ENTITY_LABELS:
-        s.append(f"| `{lab}` | {what.get(lab, '')} |")
-    s.append("")
-    s.append(
-        f"`config.json` carries the IOB2 labels ({', '.join(f'`{x}`' for x in IOB2_LABELS)}) as `id2label`/`label2id`."
-    )
-    if rel_settings:
-        pairs = ", ".join(f"`{lab}` ({a}–{b})" for lab, (a, b) in RELATION_TYPES.items())
-        thr = ", ".join(f"{k} {v}" for k, v in rel_settings.get("thresholds", {}).items())
-        s.append(
-            f"`relations/` holds the relation model: a pair classifier on its own copy of the encoder that reads "
-            f"a sentence with typed markers around two mentions and decides {pairs}; decision thresholds "
-            f"(chosen on dev): {thr}. Only `indonews` uses it; plain transformers sees the entity model."
-        )
-    s.append("")
-
-    s.append("## Evaluation\n")
-    s.append(
-        "Scores as `scripts/train.py` saved them in `metrics.json` (shipped with the model). Entities: word level, "
-        "strict IOB2 (seqeval), decoding "
-        + ("IOB2-constrained Viterbi" if settings.get("constrained", True) else "per-word argmax")
-        + ". Relations: strict (label and both mentions exact); *on gold entities* scores the relation model "
-        "alone, *end to end* on the entities the model found; the every-pair baseline (every candidate pair "
-        "of the gold entities gets its relation) shows what recall 1 costs in precision.\n"
-    )
-    for split, m in metrics.items():
-        label = {"dev": "dev (model selection)", "test": "test (held out)"}.get(split, split)
-        s.append(f"### {label}\n")
-        s.append(_table(m["entities"], ENTITY_LABELS, "Entities") + "\n")
-        for view, title in (*RELATION_VIEWS.items(), ("all_pairs_baseline", "Baseline: every candidate pair")):
-            if view in m.get("relations", {}):
-                s.append(_table(m["relations"][view], RELATION_LABELS, title) + "\n")
-
-    s.append("## Training data\n")
-    train_file = data.get("train_file")
-    sheet = Path(options.datasheet) if options.datasheet else None
-    if sheet and sheet.exists() and train_file and Path(train_file).parent.resolve() == sheet.parent.resolve():
-        intro = _datasheet_intro(sheet)
-        if intro:
-            s.append(f"> {intro}\n")
-        s.append(
-            "The corpus datasheet (`data/README.md` of the indonews repository) tells how the articles were "
-            "written, checked and split, and the annotation decisions.\n"
-        )
-    files = ", ".join(
-        f"{k.replace('_file', '')} `{_portable(v, root)}`" for k, v in data.items() if k.endswith("_file") and v
-    )
-    if files:
-        s.append(f"Files: {files}.\n")
-    rows = [(k.replace("_file", ""), _corpus_counts(v)) for k, v in data.items() if k.endswith("_file") and v]
-    rows = [(split, c) for split, c in rows if c]
-    if rows:
-        s.append(
-            "Annotations in those files, counted when this card was written (the evaluation tables give, as "
-            "support, the mentions and relations scored):\n"
-        )
-        cols = ["documents", *ENTITY_LABELS, *RELATION_LABELS]
-        s.append("| split | " + " | ".join(cols) + " |\n|" + " --- |" * (len(cols) + 1))
-        for split, c in rows:
-            s.append(f"| {split} | " + " | ".join(str(c[k]) for k in cols) + " |")
-        s.append("")
-    if augment.get("enabled"):
-        s.append(
-            f"Mention replacement: {augment.get('copies')} replaced copies of each training article "
-            f"(p = {augment.get('p')}, seed {augment.get('seed')}), surfaces from {', '.join(augment.get('sources', []))}.\n"
-        )
-    rec = _training_record(log)
-    if rec["steps"]:
-        line = f"Entity model: {rec['steps']} optimiser steps ({rec['epochs']:.1f} epochs"
-        line += f", {rec['runtime_s'] / 60:.0f} min" if rec["runtime_s"] else ""
-        line += f"), seed {settings.get('seed')}, windows of {settings.get('max_length')} tokens, stride {settings.get('stride')}"
-        if rec["best_eval"]:
-            b = rec["best_eval"]
-            line += f"; the kept checkpoint is the best of {rec['evaluations']} dev evaluations (step {b.get('step')})"
-        s.append(line + ". The full log is in `trainer_log.json`.\n")
-
-    s.append("## Intended use\n")
-    s.append(
-        "Finding mentions of leaders (heads of state and government, ministers, regional heads, officials, heads "
-        "of organisations), venues and dates in Indonesian online news, as a first pass for analysts or annotators "
-        "who check the output: the predictions come out in the indonews annotation format and can be corrected "
-        "and fed back as training data. Not for decisions about people without a human reading the source.\n"
-    )
-
-    s.append("## Limitations\n")
-    lim = []
-    if tiny:
-        lim.append(
-            f"**Tiny offline backbone, not IndoBERT.** A small BERT ({arch.split(', ', 1)[1]}) whose tokenizer and "
-            "masked-LM pretraining were built locally (`scripts/pretrain.py`) on far less text than IndoBERT saw. "
-            "Fine-tuning IndoBERT (`python scripts/train.py`, needs the Hub) is the intended recipe; these scores "
-            "say nothing about what it would reach."
-        )
-    if uncased:
-        lim.append("**Uncased.** The tokenizer lowercases, so capitalisation, a strong cue for names, is lost.")
-    else:
-        lim.append("**Cased.** Text in all capitals or all lower case (headlines, social media) is out of its habit.")
-    lim.append(
-        '**News domain, Indonesian only.** Trained on online-news register (datelines, "Baca juga" lines, '
-        "captions); other genres, regional languages and code-mixed text are untested."
-    )
-    n_test = {s_: m["entities"].get("micro", {}).get("support") for s_, m in metrics.items()}
-    lim.append(
-        "**Small evaluation.** The scores above come from "
-        + ", ".join(f"{n} gold {split} mentions" for split, n in n_test.items() if n)
-        + " of one corpus; expect them to move by several points on other news."
-    )
-    if "test" in metrics and "end_to_end" in metrics["test"].get("relations", {}):
-        r = metrics["test"]["relations"]
-        lim.append(
-            f"**Relations depend on entities.** Test relation F1 is {r['gold_entities']['micro']['f1']:.3f} on gold "
-            f"entities but {r['end_to_end']['micro']['f1']:.3f} end to end: entity errors carry over. On gold entities "
-            f"the every-pair baseline reaches {r['all_pairs_baseline']['micro']['f1']:.3f}. Relations are only "
-            "looked for within a sentence."
-        )
-    lim.append(
-        "**Names it has not seen.** Leaders whose names were not in training are found less often "
-        "(`scripts/evaluate.py unseen_names=true` measures it)."
-    )
-    lim.append(
-        "**The plain pipeline is not the Extractor.** `transformers.pipeline` decodes each token by argmax and knows "
-        "nothing of relations; the scores above are the Extractor's (word-level, constrained decoding, long texts "
-        "in overlapping windows)."
-    )
-    s.extend(f"- {x}" for x in lim)
-    s.append("")
-
-    ext_out, pipe_out = _example_outputs(folder, options.example)
-    s.append("## Usage\n")
-    s.append("With the indonews package (`pip install -e .` in its repository): entities, relations and meetings.\n")
-    s.append("```python")
-    if options.repo_id:
-        s.append("from huggingface_hub import snapshot_download")
-    s.append("from indonews import Extractor\n")
-    where = f'snapshot_download("{options.repo_id}")' if options.repo_id else f'"{name}"  # this directory'
-    s.append(f"ex = Extractor.from_pretrained({where})")
-    s.append(f"doc = ex.extract({options.example!r})")
-    s.append("doc.entities, doc.relations, doc.meetings")
-    s.append("```\n")
-    s.append("This checkpoint's output on that sentence (computed when the card was written):\n")
-    s.append("```\n" + ext_out + "\n```\n")
-    s.append("With transformers alone (entities only):\n")
-    s.append("```python")
-    s.append("from transformers import pipeline\n")
-    s.append(f'pipe = pipeline("token-classification", model="{ref}", aggregation_strategy="first")')
-    s.append(f"pipe({options.example!r})")
-    s.append("```\n")
-    s.append("```\n" + pipe_out + "\n```\n")
-    s.append("(`word` is decoded from the word pieces; `start` and `end` give the span in the input.)\n")
-
-    s.append("## Files\n")
-    s.append(
-        "| file | what |\n| --- | --- |\n"
-        "| `model.safetensors`, `config.json` | the entity model (labels in `id2label`) |\n"
-        "| `tokenizer.json`, `tokenizer_config.json` | its tokenizer |\n"
-        "| `indonews.json` | window length, stride, decoding and the training settings |\n"
-        + ("| `relations/` | the relation model (encoder, head, thresholds) |\n" if rel_settings else "")
-        + "| `metrics.json` | the evaluation this card quotes |\n"
-        + ("| `trainer_log.json` | the entity model's training log |\n" if log else "")
-    )
-    front = card_data.to_yaml()
-    return f"---\n{front}\n---\n\n" + "\n".join(s).rstrip() + "\n"
+    body = [
+        *_intro(m, root),
+        *_evaluation(metrics, m),
+        *_training(m, options, root),
+        "## Intended use\n",
+        INTENDED_USE + "\n",
+        *_limitations(metrics, m),
+        *_usage(folder, m, options),
+        *_files(m),
+    ]
+    return f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(body).rstrip() + "\n"
 
 
 # -- writing the directory -----------------------------------------------------------------------
@@ -551,7 +590,7 @@ def publish(
     _check_model_dir(model_dir)
     metrics = load_evaluation(model_dir)
     if options.model_name is None:
-        options = CardOptions(**{**options.__dict__, "model_name": publish_dir.name})
+        options = replace(options, model_name=publish_dir.name)
 
     publish_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{publish_dir.name}.", suffix=".partial", dir=publish_dir.parent))
