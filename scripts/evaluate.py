@@ -2,8 +2,10 @@
 
 Gold and predicted spans are compared as IOB2 tags over one shared word tokenisation (strict mode),
 so the numbers do not depend on the backbone's sub-word tokenizer. Writes <split>.json (per-label and
-micro/macro P/R/F1 with support), <split>.md (the same as a table) and <split>_errors.jsonl (every
-false positive and false negative in context) to out_dir. Returns micro F1.
+micro/macro P/R/F1 with support, and the entity-type confusion counts), <split>.md (the same as a
+table), <split>_errors.jsonl (every false positive and false negative in context) and, with plots=true
+(the default), confusion_<split>.png and training_curve.png (from model_dir/trainer_log.json) to
+out_dir. Returns micro F1.
 
     python scripts/evaluate.py model_dir=models/tiny unseen_names=true
 
@@ -13,6 +15,7 @@ scores the same documents with every leader renamed from names held out of train
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import _common
 import hydra
@@ -20,7 +23,7 @@ from omegaconf import DictConfig
 
 from indonews.data.augment import with_unseen_names
 from indonews.predict import Extractor
-from indonews.reports import evaluate_extractor, write_report
+from indonews.reports import evaluate_extractor, write_plots, write_report
 from indonews.schema import read_jsonl
 
 log = logging.getLogger("evaluate")
@@ -42,6 +45,10 @@ def main(cfg: DictConfig) -> float:
     ex = Extractor.from_pretrained(cfg.model_dir, **overrides)
     report = evaluate_extractor(ex, docs, cfg.batch_size)
     paths = write_report(report, cfg.out_dir, name)
+    if cfg.plots:
+        history = _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
+        for kind, png in write_plots(report, cfg.out_dir, name, history, Path(cfg.model_dir).name).items():
+            log.info("%s plot: %s", kind.replace("_", " "), png)
     print(open(paths["markdown"], encoding="utf-8").read())
     log.info("%d errors listed in %s; scores in %s", len(report["errors"]), paths["errors"], paths["json"])
     return report["entities"]["micro"]["f1"]

@@ -1,4 +1,4 @@
-"""Evaluation runs: score an extractor on gold documents and write JSON, Markdown and error files."""
+"""Evaluation runs: score an extractor on gold documents and write JSON, Markdown, error files and plots."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indonews.ner.metrics import markdown_table, score_documents
+from indonews.plots import confusion_counts
 from indonews.relations.candidates import candidate_pairs
 from indonews.relations.metrics import score_relations
 from indonews.schema import Document, Relation, write_jsonl
@@ -31,10 +32,12 @@ def evaluate_extractor(extractor, docs: Sequence[Document], batch_size: int = 32
     """Word-level seqeval report of ``extractor`` on gold ``docs`` (see :func:`score_documents`).
 
     With a relation model, ``relations`` holds strict relation scores three ways: on gold entities,
-    end to end on predicted entities, and the every-pair baseline on gold entities.
+    end to end on predicted entities, and the every-pair baseline on gold entities. ``confusion``
+    holds the entity-type confusion counts (:func:`indonews.plots.confusion_counts`).
     """
     pred = list(extractor.annotate([Document(d.id, d.text) for d in docs], batch_size=batch_size))
     report = score_documents(docs, pred)
+    report["confusion"] = confusion_counts(docs, pred)
     if getattr(extractor, "relations", None) is not None:
         on_gold = extractor.add_relations([Document(d.id, d.text, list(d.entities)) for d in docs], batch_size)
         report["relations"] = {
@@ -54,12 +57,32 @@ def markdown_report(report: dict, name: str) -> str:
 
 
 def write_report(report: dict, out_dir: str | Path, name: str) -> dict[str, str]:
-    """``<name>.json`` (scores), ``<name>.md`` (tables) and ``<name>_errors.jsonl`` (each entity FP and FN)."""
+    """``<name>.json`` (scores, confusion counts), ``<name>.md`` (tables), ``<name>_errors.jsonl`` (each FP and FN)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / f"{name}.json", "markdown": out / f"{name}.md", "errors": out / f"{name}_errors.jsonl"}
-    scores = {k: report[k] for k in ("entities", "relations") if k in report}
+    scores = {k: report[k] for k in ("entities", "relations", "confusion") if k in report}
     paths["json"].write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
     paths["markdown"].write_text(markdown_report(report, name) + "\n", encoding="utf-8")
     write_jsonl(report["errors"], paths["errors"])
     return {k: str(v) for k, v in paths.items()}
+
+
+def write_plots(
+    report: dict, out_dir: str | Path, name: str, log_history: Sequence[dict] | None = None, model_name: str = ""
+) -> dict[str, str]:
+    """``confusion_<name>.png`` from the report, and ``training_curve.png`` when a Trainer log history is given.
+
+    ``log_history`` is the model directory's ``trainer_log.json`` (the entity model's Trainer log); one
+    with no losses and no evaluations draws no curve.
+    """
+    from indonews.plots import plot_confusion, plot_training_curve, training_curve_points
+
+    out = Path(out_dir)
+    paths = {}
+    if "confusion" in report:
+        paths["confusion"] = str(plot_confusion(report["confusion"], out / f"confusion_{name}.png", split=name))
+    if log_history and any(training_curve_points(log_history).values()):
+        title = f"{model_name + ': ' if model_name else ''}train loss and dev F1 per evaluation (entity model)"
+        paths["training_curve"] = str(plot_training_curve(log_history, out / "training_curve.png", title))
+    return paths

@@ -1,0 +1,198 @@
+"""Pictures of a run: the training curve and an entity-type confusion matrix, as PNG files.
+
+Counting is kept apart from drawing (:func:`confusion_counts`, :func:`training_curve_points` are pure);
+matplotlib is imported only to draw, with the Agg backend, so nothing here needs a display.
+
+The confusion matrix compares mentions, not tags. Each gold and each predicted span is first put on
+the word grid the scores use (:func:`indonews.text.word_spans`, as :func:`indonews.ner.metrics.score_documents`
+does), then:
+
+- a gold span and a predicted span with exactly the same extent count once in cell (gold type,
+  predicted type); the diagonal is the strict true positives of the seqeval report, off-diagonal
+  cells are type errors on a correct extent;
+- a gold span that no predicted span matches exactly counts in (gold type, ``missed``);
+- a predicted span that no gold span matches exactly counts in (``spurious``, predicted type).
+
+A boundary error (``Presiden Prabowo`` for ``Prabowo``) is therefore one missed and one spurious
+span. The cell (``spurious``, ``missed``) is empty by construction.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from indonews.ner.alignment import spans_to_tags, tags_to_spans
+from indonews.schema import ENTITY_LABELS, Document
+from indonews.text import word_spans
+
+MISSED = "missed"
+SPURIOUS = "spurious"
+
+
+def _word_level(doc: Document, words) -> set[tuple[int, int, str]]:
+    return set(tags_to_spans(spans_to_tags([(e.start, e.end, e.label) for e in doc.entities], words), words))
+
+
+def confusion_counts(gold: Sequence[Document], pred: Sequence[Document], labels: Sequence[str] = ENTITY_LABELS) -> dict:
+    """Gold type (rows, plus ``spurious``) against predicted type (columns, plus ``missed``), per the module doc.
+
+    Returns ``{"rows": [...], "cols": [...], "counts": [[int, ...], ...]}`` (JSON-ready).
+
+    >>> from indonews.schema import Entity
+    >>> t = "Jokowi ke Bali"
+    >>> g = Document("d", t, [Entity("T1", 0, 6, "LEADER"), Entity("T2", 10, 14, "VENUE")])
+    >>> p = Document("d", t, [Entity("T1", 0, 6, "VENUE")])
+    >>> confusion_counts([g], [p])["counts"]
+    [[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
+    """
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold documents but {len(pred)} predicted")
+    rows, cols = [*labels, SPURIOUS], [*labels, MISSED]
+    counts = [[0] * len(cols) for _ in rows]
+    for g, p in zip(gold, pred):
+        if g.text != p.text:
+            raise ValueError(f"document {g.id}: predicted text differs from gold text")
+        words = word_spans(g.text)
+        gold_by_extent = {(s, e): lab for s, e, lab in _word_level(g, words)}
+        pred_by_extent = {(s, e): lab for s, e, lab in _word_level(p, words)}
+        for extent, lab in gold_by_extent.items():
+            if lab not in labels:
+                continue
+            other = pred_by_extent.get(extent)
+            col = cols.index(other) if other in labels else cols.index(MISSED)
+            counts[rows.index(lab)][col] += 1
+        for extent, lab in pred_by_extent.items():
+            if lab in labels and gold_by_extent.get(extent) not in labels:
+                counts[rows.index(SPURIOUS)][cols.index(lab)] += 1
+    return {"rows": rows, "cols": cols, "counts": counts}
+
+
+def training_curve_points(log_history: Sequence[dict], metric: str = "eval_f1") -> dict[str, list[tuple]]:
+    """``(step, value)`` series from a Trainer's ``state.log_history`` (what train.py saves as trainer_log.json).
+
+    ``train_loss`` comes from the periodic logs (``loss``), ``eval_loss`` and ``eval_f1`` (or ``metric``)
+    from each evaluation; the end-of-training summary (``train_loss`` averaged over the run) is left out.
+
+    >>> training_curve_points([{"loss": 2.0, "step": 10}, {"eval_loss": 1.5, "eval_f1": 0.3, "step": 20},
+    ...                        {"train_loss": 1.8, "step": 20}])
+    {'train_loss': [(10, 2.0)], 'eval_loss': [(20, 1.5)], 'eval_f1': [(20, 0.3)]}
+    """
+    out: dict[str, list[tuple]] = {"train_loss": [], "eval_loss": [], metric: []}
+    for row in log_history:
+        step = row.get("step")
+        if step is None:
+            continue
+        if "loss" in row:
+            out["train_loss"].append((step, float(row["loss"])))
+        if "eval_loss" in row:
+            out["eval_loss"].append((step, float(row["eval_loss"])))
+        if metric in row:
+            out[metric].append((step, float(row[metric])))
+    return out
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | Path, dpi: int) -> Path:
+    """Save atomically: a temporary PNG beside the target, renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the picture from other users
+    try:
+        fig.savefig(tmp, dpi=dpi, format="png")
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def plot_training_curve(
+    log_history: Sequence[dict], path: str | Path, title: str | None = None, metric: str = "eval_f1", dpi: int = 100
+) -> Path:
+    """Train loss (and dev loss) on the left axis, dev F1 per evaluation on the right, against the step.
+
+    The dev F1 is the Trainer's own (first sub-tokens, argmax, what early stopping watches), not the
+    word-level report; the best evaluation is marked. Raises ValueError on a history with no losses.
+    """
+    pts = training_curve_points(log_history, metric)
+    if not pts["train_loss"] and not pts[metric]:
+        raise ValueError("the log history has neither training losses nor evaluations to plot")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    try:
+        if pts["train_loss"]:
+            ax.plot(*zip(*pts["train_loss"]), color="tab:blue", lw=1.2, label="train loss")
+        if pts["eval_loss"]:
+            ax.plot(*zip(*pts["eval_loss"]), color="tab:blue", ls="--", marker=".", lw=1, label="dev loss")
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("loss", color="tab:blue")
+        ax.grid(alpha=0.3)
+        handles, names = ax.get_legend_handles_labels()
+        if pts[metric]:
+            ax2 = ax.twinx()
+            steps, values = zip(*pts[metric])
+            name = metric.removeprefix("eval_").replace("f1", "F1")
+            ax2.plot(steps, values, color="tab:red", marker="o", ms=3, lw=1.2, label=f"dev {name}")
+            best = max(range(len(values)), key=values.__getitem__)
+            ax2.annotate(
+                f"best {values[best]:.3f}",
+                (steps[best], values[best]),
+                xytext=(0, 8),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color="tab:red",
+            )
+            ax2.set_ylim(0, 1)
+            ax2.set_ylabel(f"dev {name} (Trainer evaluation)", color="tab:red")
+            h2, n2 = ax2.get_legend_handles_labels()
+            handles, names = handles + h2, names + n2
+        ax.legend(handles, names, loc="center right", fontsize=8)
+        ax.set_title(title or "Training curve: train loss and dev F1 per evaluation", fontsize=10)
+        fig.tight_layout()
+        return _save(fig, path, dpi)
+    finally:
+        plt.close(fig)
+
+
+def plot_confusion(confusion: dict, path: str | Path, split: str = "", dpi: int = 100) -> Path:
+    """Draw :func:`confusion_counts` output as an annotated heat map (the definition is in the title)."""
+    plt = _pyplot()
+    rows, cols, counts = confusion["rows"], confusion["cols"], confusion["counts"]
+    fig, ax = plt.subplots(figsize=(6, 5.2))
+    try:
+        ax.imshow(counts, cmap="Blues")
+        peak = max((c for row in counts for c in row), default=0) or 1
+        for i, row in enumerate(counts):
+            for j, c in enumerate(row):
+                impossible = rows[i] == SPURIOUS and cols[j] == MISSED
+                colour = "white" if c > peak / 2 else "black"
+                ax.text(j, i, "–" if impossible else str(c), ha="center", va="center", color=colour, fontsize=10)
+        ax.set_xticks(range(len(cols)), cols)
+        ax.set_yticks(range(len(rows)), rows)
+        ax.set_xlabel("predicted type (missed: no predicted span with the gold extent)")
+        ax.set_ylabel("gold type (spurious: no gold span with the predicted extent)")
+        where = f" on {split}" if split else ""
+        ax.set_title(
+            f"Entity types{where}: gold vs predicted for spans matching exactly\n"
+            "(word-level extents; a boundary error is one missed + one spurious)",
+            fontsize=9,
+        )
+        fig.tight_layout()
+        return _save(fig, path, dpi)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,139 @@
+"""Evaluation plots: confusion counts by hand, training-curve series, PNGs written by the library and by evaluate.py."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import run_script
+
+from indonews.ner.metrics import score_documents
+from indonews.plots import confusion_counts, plot_confusion, plot_training_curve, training_curve_points
+from indonews.schema import Document, Entity
+
+TEXT = "Presiden Joko Widodo bertemu Anwar di Istana Bogor pada Senin pagi ."
+
+
+def doc(*spans: tuple[str, str], text: str = TEXT, doc_id: str = "d") -> Document:
+    ents = []
+    for i, (surface, label) in enumerate(spans, 1):
+        s = text.index(surface)
+        ents.append(Entity(f"T{i}", s, s + len(surface), label, surface))
+    return Document(doc_id, text, ents)
+
+
+def test_confusion_counts_a_hand_made_case():
+    gold = [
+        doc(("Joko Widodo", "LEADER"), ("Anwar", "LEADER"), ("Istana Bogor", "VENUE"), ("Senin pagi", "DATE")),
+        doc(("Anwar", "LEADER"), ("Senin", "DATE"), doc_id="e"),
+    ]
+    pred = [
+        doc(
+            ("Presiden Joko Widodo", "LEADER"),  # boundary error: Joko Widodo missed, this one spurious
+            ("Anwar", "VENUE"),  # right extent, wrong type
+            ("Istana Bogor", "VENUE"),  # right
+            ("Senin pagi", "DATE"),  # right
+        ),
+        doc(("Anwa", "LEADER"), ("Bogor", "VENUE"), doc_id="e"),  # part of a word counts as the word; Senin missed
+    ]
+    c = confusion_counts(gold, pred)
+    assert c["rows"] == ["LEADER", "VENUE", "DATE", "spurious"]
+    assert c["cols"] == ["LEADER", "VENUE", "DATE", "missed"]
+    assert c["counts"] == [
+        # LEADER VENUE DATE missed
+        [1, 1, 0, 1],  # gold LEADER: Anwar (e) right, Anwar (d) as VENUE, Joko Widodo missed
+        [0, 1, 0, 0],  # gold VENUE: Istana Bogor
+        [0, 0, 1, 1],  # gold DATE: Senin pagi right, Senin (e) missed
+        [1, 1, 0, 0],  # spurious: Presiden Joko Widodo, Bogor (e)
+    ]
+    json.dumps(c)  # goes into <split>.json as it is
+
+
+def test_confusion_diagonal_is_the_seqeval_true_positives():
+    gold = [doc(("Joko Widodo", "LEADER"), ("Anwar", "LEADER"), ("Istana Bogor", "VENUE"), ("Senin pagi", "DATE"))]
+    pred = [doc(("Joko Widodo", "LEADER"), ("Anwar", "DATE"), ("Bogor", "VENUE"), ("Senin pagi", "DATE"))]
+    counts = confusion_counts(gold, pred)["counts"]
+    rep = score_documents(gold, pred)["entities"]
+    for i, lab in enumerate(("LEADER", "VENUE", "DATE")):
+        assert counts[i][i] == round(rep[lab]["recall"] * rep[lab]["support"])
+        assert sum(counts[i]) == rep[lab]["support"]
+
+
+def test_confusion_refuses_mismatched_documents():
+    with pytest.raises(ValueError, match="2 gold documents but 1"):
+        confusion_counts([doc(), doc()], [doc()])
+    with pytest.raises(ValueError, match="differs"):
+        confusion_counts([doc()], [doc(text="lain")])
+
+
+LOG = [
+    {"loss": 2.0, "grad_norm": 1.0, "learning_rate": 1e-4, "epoch": 0.5, "step": 5},
+    {"loss": 1.2, "epoch": 1.0, "step": 10},
+    {"eval_loss": 1.1, "eval_f1": 0.2, "eval_runtime": 0.1, "epoch": 1.0, "step": 10},
+    {"loss": 0.7, "epoch": 1.5, "step": 15},
+    {"eval_loss": 0.9, "eval_f1": 0.45, "epoch": 2.0, "step": 20},
+    {"train_runtime": 3.0, "train_loss": 1.3, "epoch": 2.0, "step": 20},
+]
+
+
+def test_training_curve_points_from_a_trainer_log():
+    pts = training_curve_points(LOG)
+    assert pts == {
+        "train_loss": [(5, 2.0), (10, 1.2), (15, 0.7)],
+        "eval_loss": [(10, 1.1), (20, 0.9)],
+        "eval_f1": [(10, 0.2), (20, 0.45)],
+    }
+
+
+def assert_real_png(path, min_colours: int = 10):
+    from PIL import Image
+
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as im:
+        im.verify()
+    with Image.open(path) as im:
+        pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
+    assert im.size[0] > 200 and im.size[1] > 200
+    assert len(np.unique(pixels, axis=0)) >= min_colours  # lines, text and cells, not a blank canvas
+
+
+def test_plots_are_valid_pngs(tmp_path):
+    curve = plot_training_curve(LOG, tmp_path / "sub" / "curve.png")
+    assert_real_png(curve)
+    gold = [doc(("Joko Widodo", "LEADER"), ("Istana Bogor", "VENUE"))]
+    pred = [doc(("Joko Widodo", "LEADER"), ("Senin", "DATE"))]
+    conf = plot_confusion(confusion_counts(gold, pred), tmp_path / "conf.png", split="test")
+    assert_real_png(conf)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["conf.png", "curve.png"]  # no temp left
+
+
+def test_training_curve_needs_something_to_draw(tmp_path):
+    with pytest.raises(ValueError, match="neither"):
+        plot_training_curve([{"train_runtime": 1.0, "step": 3}], tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_evaluate_writes_plots_next_to_its_report(trained_model, corpus_dir, tmp_path):
+    run_script(
+        "evaluate",
+        f"model_dir={trained_model}",
+        f"paths.data_dir={corpus_dir}",
+        "data.split=test",
+        f"hydra.run.dir={tmp_path}",
+    )
+    assert_real_png(tmp_path / "confusion_test.png")
+    assert_real_png(tmp_path / "training_curve.png")
+    rep = json.loads((tmp_path / "test.json").read_text())
+    counts = rep["confusion"]["counts"]
+    for i, lab in enumerate(rep["confusion"]["rows"][:-1]):
+        assert sum(counts[i]) == rep["entities"][lab]["support"]  # every gold span lands in one cell of its row
+    run_script(
+        "evaluate",
+        f"model_dir={trained_model}",
+        f"paths.data_dir={corpus_dir}",
+        "data.split=dev",
+        "plots=false",
+        f"hydra.run.dir={tmp_path / 'off'}",
+    )
+    assert not list((tmp_path / "off").glob("*.png"))
