@@ -19,6 +19,7 @@ from indonews.bench import (
     benchmark,
     build_random_base,
     default_cache_dir,
+    load_gold,
     load_texts,
     markdown,
     random_base_dir,
@@ -70,6 +71,7 @@ def main(argv=None) -> dict:
         scale=[int(f) for f in a.scale.split(",") if f],
         scale_model=a.model_dir,
         threads=a.threads,
+        gold=load_gold(a.data, a.docs),
     )
     report["command"] = " ".join(["python", "scripts/bench.py", *(argv if argv is not None else sys.argv[1:])])
     sys.stdout.write(markdown(report))

@@ -22,7 +22,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-SYSTEMS = ("extractor", "extractor-argmax", "pipeline")
+# "-argmax": IOB2 argmax per word, as the pipeline decodes, instead of constrained Viterbi;
+# "-bf16": the entity model computes in bfloat16 (Extractor.from_pretrained(dtype="bfloat16"))
+SYSTEMS = ("extractor", "extractor-argmax", "extractor-bf16", "extractor-argmax-bf16", "pipeline")
 BASE_SIZE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
 BASE_VOCAB = 32000  # IndoBERT's vocabulary size
 BASE_SETTINGS = {"max_length": 512, "stride": 128, "constrained": True}  # as configs/model/indobert.yaml
@@ -41,6 +43,33 @@ def load_texts(path: str | Path, n: int | None = None) -> list[str]:
     if n is None:
         return texts
     return [texts[i % len(texts)] for i in range(n)]
+
+
+def load_gold(path: str | Path, n: int | None = None) -> list[list[list]] | None:
+    """The ``[start, end, label]`` entity spans of every line, aligned with :func:`load_texts`; None if unannotated."""
+    from indonews.schema import iter_json_lines
+
+    lines = [obj for _, _, obj in iter_json_lines(path)]
+    if not any("entities" in obj for obj in lines):
+        return None
+    gold = [[[e["start"], e["end"], e["label"]] for e in obj.get("entities", [])] for obj in lines]
+    return gold if n is None else [gold[i % len(gold)] for i in range(n)]
+
+
+def span_f1(gold: Sequence[Sequence], predicted: Sequence[Sequence]) -> dict:
+    """Strict micro P/R/F1 of predicted spans against gold: start, end and label must all be equal.
+
+    For non-overlapping spans this is seqeval's strict IOB2 entity score; it is computed on the benchmark's
+    documents (repeated, when ``--docs`` exceeds the file), so it tells what a system's decoding or
+    precision costs, not the model's test score (``scripts/evaluate.py`` gives that).
+    """
+    g = {(d, s, e, lab) for d, spans in enumerate(gold) for s, e, lab in spans}
+    p = {(d, s, e, lab) for d, spans in enumerate(predicted) for s, e, lab in spans}
+    tp = len(g & p)
+    precision = tp / len(p) if p else 0.0
+    recall = tp / len(g) if g else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": len(g)}
 
 
 def write_texts(texts: Sequence[str], path: str | Path) -> Path:
@@ -122,7 +151,14 @@ def run_system(system: str, model_dir: str, texts: Sequence[str], batch_size: in
     from indonews.predict import Extractor
 
     t0 = time.perf_counter()
-    ex = Extractor.from_pretrained(model_dir, device="cpu", constrained=system != "extractor-argmax")
+    # entities only (relations=None): the pipeline has no relation model to load or run
+    ex = Extractor.from_pretrained(
+        model_dir,
+        device="cpu",
+        dtype="bfloat16" if system.endswith("-bf16") else None,
+        constrained="-argmax" not in system,
+        relations=None,
+    )
     if system == "pipeline":
         from transformers import pipeline
 
@@ -349,8 +385,12 @@ def benchmark(
     scale: Sequence[int] = (),
     scale_model: str | Path | None = None,
     threads: int | None = None,
+    gold: Sequence[Sequence] | None = None,
 ) -> dict:
-    """Run every system on every ``(name, model_dir)``; the result is what ``--out`` writes."""
+    """Run every system on every ``(name, model_dir)``; the result is what ``--out`` writes.
+
+    With ``gold`` spans (one list per text), each system also gets its span F1 against them.
+    """
     report: dict = {
         "environment": environment(),
         "documents": {"count": len(texts), "characters": sum(map(len, texts))},
@@ -371,7 +411,9 @@ def benchmark(
                     if system != "pipeline":
                         entry["agreement"][f"{system} vs pipeline"] = reproduction(ref, res["spans"], texts)
             for res in entry["systems"].values():
-                res.pop("spans")
+                spans = res.pop("spans")
+                if gold is not None:
+                    res["gold_f1"] = span_f1(gold, spans)
             if train_steps and train_file:
                 entry["training"] = measure_training(
                     model_dir, train_file, train_steps, train_batch_size, work, threads
@@ -396,8 +438,9 @@ def markdown(report: dict) -> str:
         f"{env['cpu_count']} CPUs, load average {env['load_average'][0]:.2f} before / "
         f"{env.get('load_average_after', [float('nan')])[0]:.2f} after",
         "",
-        "| model | system | docs/s | tokens/s | peak RSS (MB) | RSS after load (MB) | spans reproduced from pipeline |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| model | system | docs/s | tokens/s | vs pipeline | peak RSS (MB) | RSS after load (MB) "
+        "| spans reproduced from pipeline | span F1 vs gold |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in report["models"]:
         for system, r in m["systems"].items():
@@ -407,10 +450,13 @@ def markdown(report: dict) -> str:
                 if agree
                 else ("reference" if system == "pipeline" else "n/a")
             )
+            ref = m["systems"].get("pipeline")
+            speedup = f"{r['docs_per_s'] / ref['docs_per_s']:.2f}x" if ref else "n/a"
+            f1 = f"{r['gold_f1']['f1']:.3f}" if "gold_f1" in r else "n/a"
             lines.append(
                 f"| {m['name']} ({r['parameters'] / 1e6:.1f}M, {r['max_length']} tokens) | {system} | "
-                f"{r['docs_per_s']:.2f} | {r['tokens_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | "
-                f"{r['rss_after_load_mb']:,.0f} | {share} |"
+                f"{r['docs_per_s']:.2f} | {r['tokens_per_s']:,.0f} | {speedup} | {r['peak_rss_mb']:,.0f} | "
+                f"{r['rss_after_load_mb']:,.0f} | {share} | {f1} |"
             )
     trained = [m for m in report["models"] if "training" in m]
     if trained:
