@@ -63,3 +63,11 @@ def test_load_texts_repeats_to_n(tmp_path):
     p = bench.write_texts(["a", "b"], tmp_path / "d.jsonl")
     assert bench.load_texts(p, 5) == ["a", "b", "a", "b", "a"]
     assert bench.load_texts(p) == ["a", "b"]
+
+
+def test_span_f1_is_strict_on_start_end_and_label():
+    gold = [[[0, 5, "LEADER"], [10, 14, "VENUE"]], [[3, 8, "DATE"]]]
+    pred = [[[0, 5, "LEADER"], [10, 14, "LEADER"]], [[3, 7, "DATE"]]]  # wrong label, wrong end
+    r = bench.span_f1(gold, pred)
+    assert r["precision"] == r["recall"] == r["f1"] == 1 / 3 and r["support"] == 3
+    assert bench.span_f1(gold, [[], []])["f1"] == 0.0

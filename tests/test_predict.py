@@ -76,3 +76,14 @@ def test_annotate_keeps_ids_and_meta(ex, mini_docs):
     ids = {e.id for e in docs[0].entities}
     assert all(r.head in ids and r.tail in ids and r.score is not None for r in docs[0].relations)
     assert docs[0].meetings is not None
+
+
+def test_bfloat16_extractor_gives_valid_entities(trained_model):
+    import torch
+
+    ex16 = Extractor.from_pretrained(trained_model, dtype="bfloat16")
+    assert next(ex16.model.parameters()).dtype == torch.bfloat16
+    text = "Presiden Prabowo Subianto tiba di Istana Bogor, Senin (12/5)."
+    check_offsets(text, ex16(text))
+    with pytest.raises(ValueError, match="dtype 'int4'"):
+        Extractor.from_pretrained(trained_model, dtype="int4")
