@@ -36,12 +36,24 @@ def _last_checkpoint(folder: str) -> str | None:
     return get_last_checkpoint(folder) if Path(folder).is_dir() else None
 
 
+def _training_args(node):
+    """TrainingArguments from a config node. A distributed launch on a machine with no accelerator
+    trains on CPU processes (DDP over gloo): accelerate only takes such a launch as distributed
+    when told it is a CPU run."""
+    import torch
+
+    extra = {}
+    if _common.world_size() > 1 and not torch.accelerator.is_available() and not node.get("use_cpu"):
+        extra["use_cpu"] = True
+    return instantiate(node, **extra)
+
+
 def _train_relations(cfg: DictConfig, train_docs, dev_docs, backbone: str, local_only: bool):
     from indonews.relations.model import default_settings
     from indonews.relations.predictor import RelationPredictor
     from indonews.relations.training import train_relations
 
-    args = instantiate(cfg.relations.args)
+    args = _training_args(cfg.relations.args)
     resume = _last_checkpoint(args.output_dir) if cfg.resume else None
     model, tokenizer, thresholds, _ = train_relations(
         train_docs,
@@ -76,11 +88,16 @@ def main(cfg: DictConfig) -> float:
         train_docs = train_docs + extra
 
     build = _common.plain(cfg.model.build) if cfg.model.get("build") else None
+    if build and _common.world_size() > 1 and not Path(cfg.model.name_or_path).is_dir():
+        raise SystemExit(
+            f"error: the backbone {cfg.model.name_or_path} is not built yet, and building it in every rank "
+            "of a distributed launch would clash; build it once first: python scripts/pretrain.py"
+        )
     backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
     _, local_only = resolve_backbone(backbone)
 
     if "ner" in tasks:
-        args = instantiate(cfg.trainer.args)
+        args = _training_args(cfg.trainer.args)
         resume = _last_checkpoint(args.output_dir) if cfg.resume else None
         if cfg.resume:
             log.info("resuming from %s", resume or "scratch (no checkpoint found)")
@@ -104,7 +121,7 @@ def main(cfg: DictConfig) -> float:
                 "train both (tasks=[ner,relations]) or point model_dir at a trained model"
             )
         ex = Extractor.from_pretrained(cfg.model_dir, relations=None)
-        is_main, history = True, _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
+        is_main, history = _common.rank() == 0, _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
 
     if "relations" in tasks:
         ex.relations = _train_relations(cfg, train_docs, dev_docs, backbone, local_only)
@@ -132,6 +149,7 @@ def main(cfg: DictConfig) -> float:
             "tasks": tasks,
             "data": _common.plain(cfg.data),
             "seed": cfg.seed,
+            "world_size": _common.world_size(),
         }
         extra = {"metrics.json": metrics, "trainer_log.json": history}
         out = save_model_dir(ex.model, ex.tokenizer, cfg.model_dir, settings, extra, ex.relations)
