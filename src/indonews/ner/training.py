@@ -88,18 +88,22 @@ def save_model_dir(
     staging = model_dir.with_name(model_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    model.save_pretrained(staging, safe_serialization=True)
-    tokenizer.save_pretrained(staging)
-    from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
+    try:
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+        from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
 
-    if relations is not None:
-        from indonews.relations.model import save_relation_model
+        if relations is not None:
+            from indonews.relations.model import save_relation_model
 
-        save_relation_model(relations.model, relations.tokenizer, staging / RELATIONS_DIR, relations.settings)
+            save_relation_model(relations.model, relations.tokenizer, staging / RELATIONS_DIR, relations.settings)
 
-    files = {SETTINGS_FILE: settings, **(extra_files or {})}
-    for name, obj in files.items():
-        (staging / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        files = {SETTINGS_FILE: settings, **(extra_files or {})}
+        for name, obj in files.items():
+            (staging / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except BaseException:  # a failed or interrupted write leaves nothing aside either
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     old = model_dir.with_name(model_dir.name + ".old")
     if model_dir.exists():
         shutil.rmtree(old, ignore_errors=True)
