@@ -34,13 +34,20 @@ def test_viterbi_never_emits_an_illegal_path():
         assert all(trans[a, b] for a, b in zip(path, path[1:]))
 
 
-def test_merge_windows_prefers_the_window_where_a_word_is_central():
-    # two windows over 4 words; word 2 sits at the edge of window A and in the middle of window B
+def test_merge_windows_reads_an_overlapping_word_from_the_window_surest_it_is_an_entity():
+    # two windows over 4 words; words 1 and 2 are in both
     a = Window(0, [0] * 5, [(0, 0), (0, 3), (4, 7), (8, 11), (0, 0)], [None, 0, 1, 2, None])
     b = Window(0, [0] * 5, [(0, 0), (4, 7), (8, 11), (12, 15), (0, 0)], [None, 1, 2, 3, None])
     la, lb = np.zeros((5, 7)), np.zeros((5, 7))
-    la[3, LABEL2ID["O"]] = 9  # A's view of word 2 (at its edge)
-    lb[2, LABEL2ID["B-VENUE"]] = 9  # B's view of word 2 (central)
+    la[3, LABEL2ID["O"]] = 9  # A: word 2 is outside, sure of it
+    lb[2, LABEL2ID["B-VENUE"]] = 3  # B: word 2 begins a venue, less sure, but it sees an entity
+    la[2, LABEL2ID["B-DATE"]] = 5  # A: word 1 begins a date ...
+    lb[1, LABEL2ID["B-LEADER"]] = 4  # ... B: a leader, less sure: A's reading stands
     words, lg = merge_windows([a, b], [la, lb])
     assert words == [(0, 3), (4, 7), (8, 11), (12, 15)]
+    assert lg[1].argmax() == LABEL2ID["B-DATE"]
     assert lg[2].argmax() == LABEL2ID["B-VENUE"]
+    # the label ids are the model's: O need not be id 0
+    order = [LABEL2ID["B-VENUE"], *[i for i in range(7) if i != LABEL2ID["B-VENUE"]]]
+    _, lg = merge_windows([a, b], [la[:, order], lb[:, order]], outside=order.index(LABEL2ID["O"]))
+    assert order[lg[2].argmax()] == LABEL2ID["B-VENUE"]

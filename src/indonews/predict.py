@@ -66,6 +66,7 @@ class Extractor:
         self.buffer_batches = buffer_batches
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self._masks = allowed_transitions(self.id2label)
+        self._outside = next((i for i, lab in self.id2label.items() if lab == "O"), 0)
         self.relations = relations  # an indonews.relations.predictor.RelationPredictor, or None
         if relations is not None:
             relations.model.to(self.device)
@@ -191,7 +192,7 @@ class Extractor:
             per_doc.setdefault(w.doc_index, []).append(k)
         for local, ks in per_doc.items():
             text = texts[nonempty[local]]
-            offsets, word_logits = merge_windows([windows[k] for k in ks], [logits[k] for k in ks])
+            offsets, word_logits = merge_windows([windows[k] for k in ks], [logits[k] for k in ks], self._outside)
             spans = decode_words(word_logits, offsets, self.id2label, self.constrained, self._masks)
             ents = []
             for s, e, lab, score in spans:
