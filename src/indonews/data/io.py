@@ -1,24 +1,50 @@
 """Reading articles to predict on: a JSONL file with "text" (and optional "id"), or a folder of .txt files.
 
-Readers stream: one document at a time, so memory does not grow with the input.
+Readers stream: one document at a time, so memory does not grow with the input. A run can take one
+shard of the input, a contiguous block in input order (:func:`shard_bounds`), so shard outputs
+concatenate to the unsharded one.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 from indonews.schema import CorpusError, Document, iter_json_lines
 
 
-def iter_input(path: str | Path) -> Iterator[Document]:
-    """Stream documents to annotate; a malformed line raises CorpusError naming file, line and field."""
+def count_input(path: str | Path) -> int:
+    """How many documents :func:`iter_input` yields, without parsing or reading them (a cheap first pass)."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-        if not files:
-            raise CorpusError(str(path), "<folder>", "no .txt files found")
-        for f in files:
+        return len(_txt_files(path))
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    with open(path, encoding="utf-8") as fh:
+        return sum(1 for line in fh if line.strip())  # the lines iter_json_lines reads
+
+
+def shard_bounds(n_docs: int, index: int, count: int) -> tuple[int, int]:
+    """``[start, stop)`` of shard ``index`` of ``count``: contiguous blocks in input order, sizes within one.
+
+    >>> [shard_bounds(5, k, 3) for k in range(3)]
+    [(0, 1), (1, 3), (3, 5)]
+    """
+    if count < 1 or not 0 <= index < count:
+        raise ValueError(f"shard {index} of {count}: need count >= 1 and 0 <= index < count")
+    return index * n_docs // count, (index + 1) * n_docs // count
+
+
+def iter_input(path: str | Path, start: int = 0, stop: int | None = None) -> Iterator[Document]:
+    """Stream documents ``[start, stop)`` to annotate; a malformed line raises CorpusError naming file, line and field.
+
+    Ids do not depend on the slice: a line without "id" is ``line-<n>`` by its line number in the file,
+    a .txt file is its path under the folder. Lines before ``start`` are still parsed (and checked).
+    """
+    path = Path(path)
+    if path.is_dir():
+        for f in _txt_files(path)[start:stop]:
             try:
                 text = f.read_text(encoding="utf-8")
             except UnicodeDecodeError as exc:
@@ -27,6 +53,17 @@ def iter_input(path: str | Path) -> Iterator[Document]:
         return
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
+    yield from itertools.islice(_iter_jsonl_input(path), start, stop)
+
+
+def _txt_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.rglob("*.txt") if p.is_file())
+    if not files:
+        raise CorpusError(str(folder), "<folder>", "no .txt files found")
+    return files
+
+
+def _iter_jsonl_input(path: Path) -> Iterator[Document]:
     for n, where, obj in iter_json_lines(path):
         if not isinstance(obj, dict):
             raise CorpusError(where, "<line>", "expected a JSON object")
