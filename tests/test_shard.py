@@ -1,0 +1,148 @@
+"""Sharded and stopped batch prediction (scripts/predict.py).
+
+Shards are contiguous blocks in input order whose outputs concatenate to the unsharded output byte
+for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SCRIPTS, run_script
+
+from indonews.data.io import count_input, iter_input, shard_bounds
+from indonews.schema import read_jsonl
+
+
+def _predict_argv(model_dir, *overrides) -> list[str]:
+    return [sys.executable, str(SCRIPTS / "predict.py"), f"model_dir={model_dir}", *overrides]
+
+
+def _shards_argv(model_dir, tmp_path, inp, count, name):
+    """All ``count`` shards to ``<name>.<index>.jsonl`` in one Hydra multirun (the imports paid once)."""
+    argv = _predict_argv(model_dir, f"input={inp}", f"output={tmp_path / name}" + ".${shard.index}.jsonl")
+    argv.insert(2, "--multirun")  # before the overrides
+    return argv + [f"shard.count={count}", f"shard.index=range({count})", f"hydra.sweep.dir={tmp_path / name}_runs"]
+
+
+def _run_together(*argvs):
+    """Run the commands at the same time (each pays seconds of imports); fail on the first that fails."""
+    procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) for a in argvs]
+    done = [(p, *p.communicate(timeout=300)) for p in procs]
+    for p, out, err in done:
+        assert p.returncode == 0, f"{p.args} failed ({p.returncode}):\n{out[-3000:]}\n{err[-3000:]}"
+    return [subprocess.CompletedProcess(p.args, 0, out, err) for p, out, err in done]
+
+
+def _write_jsonl_input(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" if r else "  \n" for r in rows), encoding="utf-8")
+
+
+# -- the helpers in indonews.data.io ------------------------------------------------------------------
+
+
+def test_shards_are_contiguous_and_cover_the_input_once():
+    for n in range(12):
+        for count in range(1, 9):
+            bounds = [shard_bounds(n, k, count) for k in range(count)]
+            assert bounds[0][0] == 0 and bounds[-1][1] == n
+            assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+            sizes = [stop - start for start, stop in bounds]
+            assert max(sizes) - min(sizes) <= 1
+    assert [shard_bounds(5, k, 3) for k in range(3)] == [(0, 1), (1, 3), (3, 5)]  # [k*N//n, (k+1)*N//n)
+    with pytest.raises(ValueError):
+        shard_bounds(5, 3, 3)
+
+
+def test_count_and_slices_agree_with_the_reader(tmp_path):
+    inp = tmp_path / "in.jsonl"
+    _write_jsonl_input(inp, [{"text": "a"}, None, {"id": "b", "text": "b"}, None, None, {"text": ""}, {"text": "c"}])
+    whole = list(iter_input(inp))
+    assert count_input(inp) == len(whole) == 4
+    assert [d.id for d in whole] == ["line-1", "b", "line-6", "line-7"]  # ids are line numbers, blanks counted
+    for start in range(5):
+        for stop in range(start, 6):
+            assert list(iter_input(inp, start, stop)) == whole[start:stop]
+
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("b.txt", "sub/a.txt", "c.txt"):
+        (folder / name).write_text(name, encoding="utf-8")
+    (folder / "notes.md").write_text("not an article", encoding="utf-8")
+    assert count_input(folder) == 3
+    assert [d.id for d in iter_input(folder, 1, 3)] == ["c", "sub/a"]
+
+
+# -- scripts/predict.py -------------------------------------------------------------------------------
+
+
+def test_jsonl_shards_concatenate_to_the_unsharded_output(trained_model, tmp_path, mini_docs):
+    inp = tmp_path / "in.jsonl"
+    texts = [d.text for d in mini_docs]
+    # lines without an id (their ids come from line numbers), blank lines, an empty text
+    rows = [{"text": texts[0]}, None, {"id": "x", "text": texts[1]}, {"text": texts[2]}, None, {"text": ""}]
+    _write_jsonl_input(inp, rows + [{"text": texts[3]}])
+    whole = tmp_path / "whole.jsonl"
+    _, three, _ = _run_together(
+        _predict_argv(trained_model, f"input={inp}", f"output={whole}", f"hydra.run.dir={tmp_path / 'run'}"),
+        _shards_argv(trained_model, tmp_path, inp, 3, "three"),
+        _shards_argv(trained_model, tmp_path, inp, 7, "seven"),  # more shards than documents
+    )
+    assert [d.id for d in read_jsonl(whole)] == ["line-1", "x", "line-4", "line-6", "line-7"]
+
+    parts = [tmp_path / f"three.{k}.jsonl" for k in range(3)]
+    assert [len(p.read_text().splitlines()) for p in parts] == [1, 2, 2]
+    assert b"".join(p.read_bytes() for p in parts) == whole.read_bytes()
+    assert "shard 1 of 3: documents [1, 3) of 5 (counting from 0)" in three.stdout
+    assert "2/2 [" in three.stderr  # the progress bar counts the shard, not the whole input
+
+    parts = [tmp_path / f"seven.{k}.jsonl" for k in range(7)]
+    assert [len(p.read_text().splitlines()) for p in parts] == [0, 1, 1, 0, 1, 1, 1]  # empty shards: empty files
+    assert b"".join(p.read_bytes() for p in parts) == whole.read_bytes()
+
+
+def test_folder_shards_concatenate_to_the_unsharded_output(trained_model, tmp_path, mini_docs):
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    for i, name in enumerate(("d.txt", "sub/b.txt", "a.txt", "sub/c.txt")):
+        (folder / name).write_text(mini_docs[i].text, encoding="utf-8")
+    (folder / "notes.md").write_text("not an article", encoding="utf-8")
+    whole = tmp_path / "whole.jsonl"
+    _run_together(
+        _predict_argv(trained_model, f"input={folder}", f"output={whole}", f"hydra.run.dir={tmp_path / 'run'}"),
+        _shards_argv(trained_model, tmp_path, folder, 3, "three"),
+    )
+    assert [d.id for d in read_jsonl(whole)] == ["a", "d", "sub/b", "sub/c"]
+    parts = [tmp_path / f"three.{k}.jsonl" for k in range(3)]
+    assert [[d.id for d in read_jsonl(p)] for p in parts] == [["a"], ["d"], ["sub/b", "sub/c"]]
+    assert b"".join(p.read_bytes() for p in parts) == whole.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["shard.index=3", "shard.count=3"], "shard.index=3: must be an integer in 0..2 (shard.count=3)"),
+        (["shard.count=0"], "shard.count=0: must be an integer >= 1"),
+        (["shard.index=one", "shard.count=2"], "shard.index='one': must be an integer in 0..1 (shard.count=2)"),
+    ],
+)
+def test_bad_shard_values_stop_with_one_line_and_no_output(trained_model, tmp_path, overrides, message):
+    inp = tmp_path / "in.jsonl"
+    _write_jsonl_input(inp, [{"text": "Presiden Prabowo tiba di Tokyo."}])
+    out = tmp_path / "out" / "pred.jsonl"
+    proc = run_script(
+        "predict",
+        f"model_dir={trained_model}",
+        f"input={inp}",
+        f"output={out}",
+        *overrides,
+        f"hydra.run.dir={tmp_path / 'run'}",
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == f"error: {message}"
+    assert "Traceback" not in proc.stderr
+    assert not out.parent.exists()
