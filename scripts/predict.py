@@ -3,7 +3,8 @@
 `input` is a JSONL file with "text" (and optional "id") or a folder of .txt files. The output is JSONL
 in the annotation format, one line per input document in input order, so predictions can be
 corrected and fed back as training data. It is written to a temporary file and renamed at the end:
-an interrupted or failed run leaves no partial output. A malformed input line stops the run.
+a failed run, Ctrl-C or SIGTERM leaves no partial output (and an older output file as it was), so
+the run can simply be repeated. A malformed input line stops the run.
 
     python scripts/predict.py ... shard.index=1 shard.count=4 output=out.1.jsonl
 
@@ -13,7 +14,9 @@ predicts only shard 1 of 4, a contiguous block of the input in input order, so t
 
 from __future__ import annotations
 
+import functools
 import logging
+import signal
 
 import _common
 import hydra
@@ -25,6 +28,34 @@ from indonews.predict import Extractor
 from indonews.schema import write_jsonl
 
 log = logging.getLogger("predict")
+
+
+class Terminated(BaseException):
+    """SIGTERM as an exception. Python's default SIGTERM ends the process on the spot, finally blocks
+    unrun, which would leave the temporary output file behind."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
+def exit_cleanly_when_stopped(fn):
+    """Ctrl-C and SIGTERM unwind the stack (the temporary output is removed) and end in one log line.
+
+    The exit status is the shell's for a signal: 130 for Ctrl-C, 143 for SIGTERM.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(cfg):
+        signal.signal(signal.SIGTERM, _raise_terminated)
+        try:
+            return fn(cfg)
+        except (KeyboardInterrupt, Terminated) as exc:
+            signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+            log.error("stopped by %s: no output written (an older output file is left as it was)", signum.name)
+            raise SystemExit(128 + signum) from None
+
+    return wrapper
 
 
 def shard_of(cfg: DictConfig) -> tuple[int, int]:
@@ -39,6 +70,7 @@ def shard_of(cfg: DictConfig) -> tuple[int, int]:
 
 @hydra.main(config_path=_common.CONFIGS, config_name="predict", version_base="1.3")
 @_common.clean_errors
+@exit_cleanly_when_stopped
 def main(cfg: DictConfig) -> None:
     _common.setup_logging()
     index, count = shard_of(cfg)

@@ -1,14 +1,17 @@
 """Sharded and stopped batch prediction (scripts/predict.py).
 
 Shards are contiguous blocks in input order whose outputs concatenate to the unsharded output byte
-for byte.
+for byte; a run stopped by SIGTERM or Ctrl-C leaves no output and no temporary file, keeps an older
+output as it was, and can simply be rerun.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT, SCRIPTS, run_script
@@ -146,3 +149,62 @@ def test_bad_shard_values_stop_with_one_line_and_no_output(trained_model, tmp_pa
     assert proc.stderr.strip().splitlines()[-1] == f"error: {message}"
     assert "Traceback" not in proc.stderr
     assert not out.parent.exists()
+
+
+def _wait_for_partial_output(folder, proc, timeout=120.0):
+    """The temporary output once predictions are being written to it (the run is really working)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"predict.py ended (status {proc.returncode}) before it could be stopped")
+        tmp = [p for p in folder.glob(".pred.jsonl.*.tmp") if p.stat().st_size > 0]
+        if tmp:
+            return tmp[0]
+        time.sleep(0.02)
+    raise AssertionError("predict.py wrote no predictions in time")
+
+
+def _stop_while_writing(argv, folder, signum, console):
+    """Start ``argv``, send ``signum`` once it is writing predictions; its exit status and temporary file."""
+    with open(console, "w") as fh:
+        proc = subprocess.Popen(
+            argv,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            # a shell may start background jobs with SIGINT ignored; Python would then ignore Ctrl-C too
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        try:
+            tmp = _wait_for_partial_output(folder, proc)
+            proc.send_signal(signum)
+            return proc.wait(timeout=60), tmp
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_a_stopped_run_leaves_no_output_and_can_be_rerun(trained_model, tmp_path, mini_docs):
+    n_docs = 40
+    inp = tmp_path / "in.jsonl"
+    _write_jsonl_input(inp, [{"text": mini_docs[i % len(mini_docs)].text} for i in range(n_docs)])
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "pred.jsonl"
+    out.write_text("an older output\n", encoding="utf-8")
+    # batch_size=1 keeps it busy for seconds after its first lines, so the signal comes while it writes
+    argv = _predict_argv(trained_model, f"input={inp}", f"output={out}", f"hydra.run.dir={tmp_path / 'run'}")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        console = tmp_path / f"{signum.name}.txt"
+        status, tmp = _stop_while_writing(argv + ["batch_size=1"], out_dir, signum, console)
+        text = console.read_text()
+        assert status == 128 + signum, text[-3000:]
+        assert f"stopped by {signum.name}" in text and "Traceback" not in text
+        assert not tmp.exists()
+        assert [p.name for p in out_dir.iterdir()] == ["pred.jsonl"]  # no temporary file left behind
+        assert out.read_text(encoding="utf-8") == "an older output\n"
+
+    subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, timeout=300)  # the rerun completes
+    assert [d.id for d in read_jsonl(out)] == [f"line-{i}" for i in range(1, n_docs + 1)]
+    assert [p.name for p in out_dir.iterdir()] == ["pred.jsonl"]
