@@ -36,6 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=str(ROOT / "data" / "test.jsonl"), help="JSONL whose texts are predicted")
     p.add_argument("--docs", type=int, default=None, help="repeat or cut the texts to this many documents")
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--repeat", type=int, default=3, help="timed passes per system; the median is reported")
     p.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
     p.add_argument("--train-steps", type=int, default=0, help="also time this many Trainer steps (0: skip)")
     p.add_argument("--train-batch-size", type=int, default=8)
@@ -52,6 +53,8 @@ def main(argv=None) -> dict:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     systems = [s for s in a.systems.split(",") if s]
     unknown = set(systems) - set(SYSTEMS)
+    if a.repeat < 1:
+        raise SystemExit(f"error: --repeat={a.repeat}: must be >= 1")
     if unknown:
         raise SystemExit(f"error: unknown system(s) {', '.join(sorted(unknown))}; choose from {', '.join(SYSTEMS)}")
     if not (Path(a.model_dir) / "config.json").exists():
@@ -72,6 +75,7 @@ def main(argv=None) -> dict:
         scale_model=a.model_dir,
         threads=a.threads,
         gold=load_gold(a.data, a.docs),
+        repeat=a.repeat,
     )
     report["command"] = " ".join(["python", "scripts/bench.py", *(argv if argv is not None else sys.argv[1:])])
     sys.stdout.write(markdown(report))

@@ -13,7 +13,7 @@ def test_bench_script_reports_every_system_training_and_scale(trained_model, cor
     proc = run_script(
         "bench", str(trained_model), "--data", str(corpus_dir / "test.jsonl"), "--docs", "3", "--threads", "1",
         "--batch-size", "4", "--train-steps", "1", "--train-file", str(corpus_dir / "dev.jsonl"),
-        "--train-batch-size", "2", "--scale", "1,2", "--out", str(out),
+        "--train-batch-size", "2", "--scale", "1,2", "--repeat", "2", "--out", str(out),
     )  # fmt: skip
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["documents"]["count"] == 3 and report["batch_size"] == 4
@@ -23,6 +23,9 @@ def test_bench_script_reports_every_system_training_and_scale(trained_model, cor
         assert r["documents"] == 3 and r["tokens"] > 0
         assert r["docs_per_s"] > 0 and r["tokens_per_s"] > 0 and r["peak_rss_mb"] >= r["rss_after_load_mb"] > 0
         assert "spans" not in r
+        assert len(r["seconds_per_pass"]) == 2 and min(r["seconds_per_pass"]) <= r["seconds"] <= max(
+            r["seconds_per_pass"]
+        )
     for key in ("extractor vs pipeline", "extractor-argmax vs pipeline"):
         agree = model["agreement"][key]
         assert 0.0 <= agree["share"] <= 1.0 and 0.0 <= agree["share_after_trim"] <= 1.0

@@ -144,8 +144,16 @@ def _rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run_system(system: str, model_dir: str, texts: Sequence[str], batch_size: int, warmup: int = 2) -> dict:
-    """Time one system over ``texts`` in this process; spans are ``[start, end, label]`` per document."""
+def run_system(
+    system: str, model_dir: str, texts: Sequence[str], batch_size: int, warmup: int = 2, repeat: int = 1
+) -> dict:
+    """Time one system over ``texts`` in this process; spans are ``[start, end, label]`` per document.
+
+    With ``repeat`` > 1 the texts are predicted that many times and the median pass is reported (every
+    pass's seconds are kept): one pass on a shared 2-core machine can be off by a third.
+    """
+    import statistics
+
     import torch
 
     from indonews.predict import Extractor
@@ -179,9 +187,12 @@ def run_system(system: str, model_dir: str, texts: Sequence[str], batch_size: in
     load_s = time.perf_counter() - t0
     rss_loaded = _rss_mb()
     predict(texts[:warmup])  # first calls allocate and pick kernels; not what a long run sees
-    t0 = time.perf_counter()
-    spans = predict(texts)
-    seconds = time.perf_counter() - t0
+    passes = []
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        spans = predict(texts)
+        passes.append(time.perf_counter() - t0)
+    seconds = statistics.median(passes)
     tokens = sum(len(ids) for ids in ex.tokenizer(list(texts), add_special_tokens=False)["input_ids"])
     return {
         "system": system,
@@ -189,6 +200,7 @@ def run_system(system: str, model_dir: str, texts: Sequence[str], batch_size: in
         "tokens": tokens,
         "batch_size": batch_size,
         "seconds": seconds,
+        "seconds_per_pass": passes,
         "docs_per_s": len(texts) / seconds,
         "tokens_per_s": tokens / seconds,
         "load_seconds": load_s,
@@ -281,12 +293,19 @@ def _worker_cmd(*args: str) -> list[str]:
 
 
 def measure(
-    system: str, model_dir: str | Path, docs_file: Path, batch_size: int, work: Path, threads: int | None = None
+    system: str,
+    model_dir: str | Path,
+    docs_file: Path,
+    batch_size: int,
+    work: Path,
+    threads: int | None = None,
+    repeat: int = 1,
 ) -> dict:
     out = work / f"{system}.json"
     cmd = _worker_cmd(
-        "--system", system, "--model", str(model_dir), "--docs", str(docs_file), "--batch-size", str(batch_size)
-    )
+        "--system", system, "--model", str(model_dir), "--docs", str(docs_file), "--batch-size", str(batch_size),
+        "--repeat", str(repeat),
+    )  # fmt: skip
     _, peak = run_child([*cmd, "--out", str(out)], threads)
     result = json.loads(out.read_text(encoding="utf-8"))
     result["peak_rss_mb"] = max(result["peak_rss_mb"], peak)
@@ -386,6 +405,7 @@ def benchmark(
     scale_model: str | Path | None = None,
     threads: int | None = None,
     gold: Sequence[Sequence] | None = None,
+    repeat: int = 1,
 ) -> dict:
     """Run every system on every ``(name, model_dir)``; the result is what ``--out`` writes.
 
@@ -396,6 +416,7 @@ def benchmark(
         "documents": {"count": len(texts), "characters": sum(map(len, texts))},
         "batch_size": batch_size,
         "threads": threads,
+        "repeat": repeat,
         "models": [],
     }
     with tempfile.TemporaryDirectory(prefix="indonews-bench-") as tmp:
@@ -404,7 +425,7 @@ def benchmark(
         for name, model_dir in models:
             entry: dict = {"name": name, "model_dir": str(model_dir), "systems": {}, "agreement": {}}
             for system in systems:
-                entry["systems"][system] = measure(system, model_dir, docs_file, batch_size, work, threads)
+                entry["systems"][system] = measure(system, model_dir, docs_file, batch_size, work, threads, repeat)
             if "pipeline" in entry["systems"]:
                 ref = entry["systems"]["pipeline"]["spans"]
                 for system, res in entry["systems"].items():
@@ -434,7 +455,8 @@ def markdown(report: dict) -> str:
     env = report["environment"]
     lines = [
         f"{report['documents']['count']} documents, {report['documents']['characters']:,} characters, "
-        f"batch size {report['batch_size']}, {report.get('threads') or 'default'} torch threads; torch {env['torch']}, transformers {env['transformers']}, "
+        f"batch size {report['batch_size']}, median of {report.get('repeat', 1)} timed pass(es), "
+        f"{report.get('threads') or 'default'} torch threads; torch {env['torch']}, transformers {env['transformers']}, "
         f"{env['cpu_count']} CPUs, load average {env['load_average'][0]:.2f} before / "
         f"{env.get('load_average_after', [float('nan')])[0]:.2f} after",
         "",
@@ -492,13 +514,14 @@ def _worker_main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--docs", required=True)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if a.system == "train":
         result = run_training(a.model, a.docs, a.steps, a.batch_size)
     else:
-        result = run_system(a.system, a.model, load_texts(a.docs), a.batch_size)
+        result = run_system(a.system, a.model, load_texts(a.docs), a.batch_size, repeat=a.repeat)
     Path(a.out).write_text(json.dumps(result), encoding="utf-8")
 
 
