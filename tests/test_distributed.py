@@ -18,10 +18,20 @@ def _overrides(tiny_backbone, corpus_dir, out):
     return [o for o in tiny_overrides(tiny_backbone, corpus_dir, out) if not o.startswith("hydra.run.dir=")]
 
 
+LAUNCHERS = {
+    "torchrun": [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"],
+    # accelerate runs torchrun underneath; --multi_gpu on a machine without GPUs still gives CPU ranks.
+    "accelerate": [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes=2",
+                   "--num_machines=1", "--mixed_precision=no", "--dynamo_backend=no"],
+}  # fmt: skip
+
+
 @pytest.mark.slow
-def test_two_process_training_shares_one_run_dir_and_rank0_writes_the_model(tmp_path, tiny_backbone, corpus_dir):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    cmd += [str(SCRIPTS / "train.py"), *_overrides(tiny_backbone, corpus_dir, tmp_path)]
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_two_process_training_shares_one_run_dir_and_rank0_writes_the_model(
+    launcher, tmp_path, tiny_backbone, corpus_dir
+):
+    cmd = [*LAUNCHERS[launcher], str(SCRIPTS / "train.py"), *_overrides(tiny_backbone, corpus_dir, tmp_path)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # two ranks on two cores
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
