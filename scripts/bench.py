@@ -3,7 +3,7 @@
     python scripts/bench.py models/tiny --base-random --docs 96 --train-steps 5 --scale 1,10 --out bench.json
 
 Each system runs in its own process (documents/s, tokens/s, peak RSS); the Markdown table goes to
-stdout and everything measured to --out. See docs/BENCHMARK.md.
+stdout and everything measured to --out. README.md, "Speed", explains the columns.
 """
 
 from __future__ import annotations
