@@ -110,3 +110,31 @@ def trained_model(tmp_path_factory, tiny_backbone, corpus_dir) -> Path:
     out = tmp_path_factory.mktemp("train_run")
     run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, out))
     return out / "model"
+
+
+EXPERIMENTS = sorted(p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def experiment_sweep(tmp_path_factory, tiny_backbone, corpus_dir) -> dict[str, Path]:
+    """Every experiment config, a few steps each, as one Hydra multirun with TensorBoard logging on.
+
+    One process pays the imports once for all jobs; the result maps each experiment to its job's run dir.
+    """
+    import importlib.util
+
+    sweep = tmp_path_factory.mktemp("experiments")
+    single = ("hydra.run.dir", "model_dir")
+    overrides = [o for o in tiny_overrides(tiny_backbone, corpus_dir, sweep) if not o.startswith(single)]
+    logger = ["logger=tensorboard"] if importlib.util.find_spec("tensorboard") else []
+    run_script(
+        "train",
+        "-m",
+        *overrides,
+        *logger,
+        f"experiment={','.join(EXPERIMENTS)}",
+        f"hydra.sweep.dir={sweep}",
+        "model_dir=${paths.output_dir}/model",
+        timeout=900,
+    )
+    return {exp: sweep / str(job) for job, exp in enumerate(EXPERIMENTS)}

@@ -21,11 +21,12 @@ def _weights(model_dir):
 
 @pytest.mark.slow
 def test_an_interrupted_training_resumes_from_its_last_checkpoint_to_the_same_model(
-    tmp_path, tiny_backbone, corpus_dir
+    tmp_path, tiny_backbone, corpus_dir, trained_model
 ):
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, whole))
-    run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, broken))
+    # The uninterrupted run is the session's fixture run (the same overrides, seeded); a copy of its run
+    # directory is the one to break.
+    whole, broken = trained_model.parent, tmp_path / "broken"
+    shutil.copytree(whole, broken)
 
     # The state a crash leaves between the entity model's two checkpoints: the first one written, the
     # second not, no relation training yet and no model_dir.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, run_script, tiny_overrides
+from conftest import ROOT
 
 
 def compose(*overrides: str):
@@ -25,12 +25,11 @@ def test_default_training_run_writes_no_event_files(trained_model):
     assert not list(trained_model.parent.rglob("events.out.tfevents.*"))
 
 
-def test_tensorboard_run_writes_events_inside_the_run_dir(tiny_backbone, corpus_dir, tmp_path):
+def test_tensorboard_run_writes_events_inside_the_run_dir(experiment_sweep):
     pytest.importorskip("tensorboard", reason="tensorboard is not installed (pip install -e '.[tensorboard]')")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    run = tmp_path / "run"
-    run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, run), "logger=tensorboard")
+    run = experiment_sweep["tiny_cpu"]  # the sweep's jobs run with logger=tensorboard when it is installed
     for trainer_dir in ("checkpoints", "relation_checkpoints"):
         events = list((run / trainer_dir / "runs").rglob("events.out.tfevents.*"))
         assert events, f"no event file under {run / trainer_dir}"
