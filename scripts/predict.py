@@ -78,7 +78,10 @@ def main(cfg: DictConfig) -> None:
     start, stop = shard_bounds(n_docs, index, count)
     if count > 1:
         log.info("shard %d of %d: documents [%d, %d) of %d (counting from 0)", index, count, start, stop, n_docs)
-    ex = Extractor.from_pretrained(cfg.model_dir, device=cfg.device)
+    try:
+        ex = Extractor.from_pretrained(cfg.model_dir, device=cfg.device, dtype=cfg.dtype, quantize=cfg.quantize)
+    except ValueError as exc:  # a bad dtype= or quantize=: one line, not a stack trace
+        raise SystemExit(f"error: {exc}") from None
     docs = iter_input(cfg.input, start, stop)
     annotated = tqdm(ex.annotate(docs, batch_size=cfg.batch_size), desc="predict", unit="doc", total=stop - start)
     n = write_jsonl(annotated, cfg.output)

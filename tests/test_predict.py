@@ -87,3 +87,66 @@ def test_bfloat16_extractor_gives_valid_entities(trained_model):
     check_offsets(text, ex16(text))
     with pytest.raises(ValueError, match="dtype 'int4'"):
         Extractor.from_pretrained(trained_model, dtype="int4")
+
+
+def test_bfloat16_is_chosen_only_where_the_device_computes_it(monkeypatch):
+    import torch
+
+    from indonews import predict
+
+    monkeypatch.setattr(predict, "fast_bfloat16", lambda device: False)
+    assert predict.resolve_dtype("auto", "cpu") == torch.float32
+    assert predict.resolve_dtype(None, "cpu") == torch.float32
+    with pytest.warns(RuntimeWarning, match="emulated and slower than float32"):
+        assert predict.resolve_dtype("bfloat16", "cpu") == torch.bfloat16  # asked for explicitly: kept
+    monkeypatch.setattr(predict, "fast_bfloat16", lambda device: True)
+    assert predict.resolve_dtype("auto", "cpu") == torch.bfloat16
+
+
+def test_fast_bfloat16_follows_the_cpu_flags(monkeypatch, tmp_path):
+    import torch
+
+    from indonews import predict
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    cpuinfo = tmp_path / "cpuinfo"
+    real_path = predict.Path
+    monkeypatch.setattr(predict, "Path", lambda p: cpuinfo if p == "/proc/cpuinfo" else real_path(p))
+    cpuinfo.write_text("flags\t\t: fpu avx2 avx512f avx512bw\n")
+    assert not predict.fast_bfloat16("cpu")  # AVX-512 without its BF16 extension: emulated
+    cpuinfo.write_text("flags\t\t: fpu avx2 avx512f avx512bw avx512_bf16\n")
+    assert predict.fast_bfloat16("cpu")
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False, raising=False)
+    assert not predict.fast_bfloat16("cpu")
+
+
+def test_int8_extractor_quantizes_the_linear_layers_and_keeps_most_spans(trained_model):
+    import torch
+
+    ex32 = Extractor.from_pretrained(trained_model, device="cpu", relations=None)
+    ex8 = Extractor.from_pretrained(trained_model, device="cpu", quantize="int8", relations=None)
+    linear = [name for name, m in ex8.model.named_modules() if type(m) is torch.nn.Linear]
+    assert linear == ["classifier"]  # the head stays float32; every encoder layer is int8
+    int8 = [m for m in ex8.model.modules() if isinstance(m, torch.ao.nn.quantized.dynamic.Linear)]
+    assert len(int8) == 6 * len(
+        ex8.model.bert.encoder.layer
+    )  # query, key, value, attention output, intermediate, output
+    texts = [
+        "Presiden Prabowo Subianto tiba di Istana Bogor, Senin (12/5).",
+        "Gubernur Jawa Tengah Ahmad Luthfi bertemu Wali Kota Semarang di Balai Kota, Rabu (3/9/2025).",
+    ] * 4
+    spans32 = {(i, e.start, e.end, e.label) for i, ents in enumerate(ex32.predict(texts)) for e in ents}
+    out8 = list(ex8.predict(texts))
+    for text, ents in zip(texts, out8):
+        check_offsets(text, ents)
+    spans8 = {(i, e.start, e.end, e.label) for i, ents in enumerate(out8) for e in ents}
+    assert spans32 and len(spans32 & spans8) >= 0.75 * len(spans32)
+
+
+def test_int8_is_refused_where_it_cannot_run(trained_model):
+    with pytest.raises(ValueError, match="quantize 'int4'"):
+        Extractor.from_pretrained(trained_model, device="cpu", quantize="int4")
+    with pytest.raises(ValueError, match="CPU only"):
+        Extractor.from_pretrained(trained_model, device="cuda", quantize="int8")
+    with pytest.raises(ValueError, match="drop dtype='bfloat16'"):
+        Extractor.from_pretrained(trained_model, device="cpu", quantize="int8", dtype="bfloat16")

@@ -78,6 +78,22 @@ def test_predict_reads_a_folder_of_txt(trained_model, tmp_path):
     assert [d.id for d in read_jsonl(out)] == ["b", "sub/a"]
 
 
+def test_predict_runs_int8_and_rejects_a_bad_precision_in_one_line(trained_model, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Presiden Prabowo tiba di Tokyo, Senin (12/5).", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = [f"model_dir={trained_model}", f"input={folder}", f"output={out}", f"hydra.run.dir={tmp_path / 'run'}"]
+    run_script("predict", *args, "quantize=int8", "dtype=auto")
+    (doc,) = read_jsonl(out)
+    assert all(doc.text[e.start : e.end] == e.text for e in doc.entities)
+    out.unlink()
+    for bad, message in (("quantize=int4", "quantize 'int4'"), ("dtype=int4", "dtype 'int4'")):
+        proc = run_script("predict", *args, bad, check=False)
+        assert proc.returncode == 1 and f"error: {message}" in proc.stderr and "Traceback" not in proc.stderr
+        assert not out.exists()
+
+
 def test_predict_stops_on_a_malformed_line_and_leaves_no_output(trained_model, tmp_path):
     inp = tmp_path / "in.jsonl"
     inp.write_text('{"id": "a", "text": "Halo."}\n{"id": "b", "txt": "Halo."}\n')

@@ -23,8 +23,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # "-argmax": IOB2 argmax per word, as the pipeline decodes, instead of constrained Viterbi;
-# "-bf16": the entity model computes in bfloat16 (Extractor.from_pretrained(dtype="bfloat16"))
-SYSTEMS = ("extractor", "extractor-argmax", "extractor-bf16", "extractor-argmax-bf16", "pipeline")
+# "-bf16": the entity model computes in bfloat16 (Extractor.from_pretrained(dtype="bfloat16"));
+# "-int8": its linear layers compute in int8 (Extractor.from_pretrained(quantize="int8"))
+SYSTEMS = (
+    "extractor",
+    "extractor-argmax",
+    "extractor-bf16",
+    "extractor-argmax-bf16",
+    "extractor-int8",
+    "extractor-argmax-int8",
+    "pipeline",
+)
 BASE_SIZE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
 BASE_VOCAB = 32000  # IndoBERT's vocabulary size
 BASE_SETTINGS = {"max_length": 512, "stride": 128, "constrained": True}  # as configs/model/indobert.yaml
@@ -144,6 +153,22 @@ def _rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def checkpoint_parameters(model_dir: str | Path) -> int:
+    """The number of weights in a checkpoint's safetensors files (an int8 model hides its packed weights
+    from ``parameters()``, so they are counted where they are stored)."""
+    from safetensors import safe_open
+
+    total = 0
+    for f in sorted(Path(model_dir).glob("*.safetensors")):
+        with safe_open(str(f), framework="pt") as st:
+            for name in st.keys():
+                n = 1
+                for d in st.get_slice(name).get_shape():
+                    n *= d
+                total += n
+    return total
+
+
 def run_system(
     system: str, model_dir: str, texts: Sequence[str], batch_size: int, warmup: int = 2, repeat: int = 1
 ) -> dict:
@@ -164,6 +189,7 @@ def run_system(
         model_dir,
         device="cpu",
         dtype="bfloat16" if system.endswith("-bf16") else None,
+        quantize="int8" if system.endswith("-int8") else None,
         constrained="-argmax" not in system,
         relations=None,
     )
@@ -209,7 +235,7 @@ def run_system(
         "torch_threads": torch.get_num_threads(),
         "max_length": ex.max_length,
         "stride": ex.stride,
-        "parameters": sum(p.numel() for p in ex.model.parameters()),
+        "parameters": checkpoint_parameters(model_dir),
         "spans": spans,
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -27,14 +28,75 @@ RELATIONS_DIR = "relations"  # the relation model, when the model directory has 
 
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+QUANTIZE = ("int8",)
 
 
-def _torch_dtype(name: str | None) -> torch.dtype:
+def fast_bfloat16(device: str | torch.device = "cpu") -> bool:
+    """Whether bfloat16 matrix products run in hardware on ``device``, so that they pay.
+
+    On CUDA, what the GPU reports. On a CPU, oneDNN's bf16 support and, where ``/proc/cpuinfo`` tells,
+    the AVX-512 BF16 or AMX instructions: without them bfloat16 is emulated, and on a 2-core AVX2 EPYC
+    the README's benchmark measured it 3x slower than float32.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return False
+    except (AttributeError, RuntimeError):
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # not Linux: oneDNN's answer is all there is
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_dtype(name: str | None, device: str | torch.device = "cpu") -> torch.dtype:
+    """The torch dtype for ``name``: None is float32; "auto" is bfloat16 where it pays, else float32.
+
+    An explicit "bfloat16" on a device where it does not pay is kept, with a warning saying so.
+    """
     if name is None:
         return torch.float32
+    if name == "auto":
+        return torch.bfloat16 if fast_bfloat16(device) else torch.float32
     if name not in DTYPES:
-        raise ValueError(f"dtype {name!r}: expected one of {', '.join(DTYPES)}")
+        raise ValueError(f"dtype {name!r}: expected one of auto, {', '.join(DTYPES)}")
+    if name == "bfloat16" and not fast_bfloat16(device):
+        warnings.warn(
+            f"dtype='bfloat16' on {torch.device(device)}, which has no bfloat16 instructions: it is emulated and "
+            "slower than float32 here; dtype='auto' picks float32 on such a device (or try quantize='int8' on a CPU)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return DTYPES[name]
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` with the encoder's ``nn.Linear`` layers computing in int8, in place.
+
+    PyTorch's dynamic quantization (fbgemm kernels on x86 CPUs, qnnpack on ARM): weights are quantized
+    once, per output channel, activations per batch. The classification head (``model.classifier``),
+    the embedding tables and the layer norms stay float32: the head is a tenth of a percent of the work
+    and where the labels are decided. The README's benchmark gives the speed and the F1 cost.
+    """
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    head = getattr(model, "classifier", None)
+    spec = {
+        name: per_channel_dynamic_qconfig
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and module is not head
+    }
+    with warnings.catch_warnings():
+        # torch.ao's eager quantization points users to torchao; it is what ships with torch and runs
+        # without torch.compile, so it stays until torchao's dynamic int8 does the same on CPU
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model.float().cpu(), spec, dtype=torch.qint8, inplace=True)
 
 
 class Extractor:
@@ -74,19 +136,36 @@ class Extractor:
 
     @classmethod
     def from_pretrained(
-        cls, model_dir: str | Path, device: str | None = None, dtype: str | None = None, **overrides
+        cls,
+        model_dir: str | Path,
+        device: str | None = None,
+        dtype: str | None = None,
+        quantize: str | None = None,
+        **overrides,
     ) -> Extractor:
         """Load a directory written by ``scripts/train.py`` (or any token-classification checkpoint).
 
-        ``dtype`` ("float32", "bfloat16", "float16") is the entity model's compute precision; None keeps
-        float32. bfloat16 is about twice as fast on CPUs with AVX-512 BF16 or AMX (and on recent GPUs);
-        the README's benchmark gives its speed and its F1 cost. The relation model stays float32.
+        ``dtype`` ("float32", "bfloat16", "float16", or "auto") is the entity model's compute precision;
+        None keeps float32, "auto" takes bfloat16 only where the device computes it in hardware
+        (:func:`fast_bfloat16`). bfloat16 is about twice as fast on CPUs with AVX-512 BF16 or AMX (and on
+        recent GPUs) and slower elsewhere. ``quantize="int8"`` runs the entity model's linear layers in
+        int8 on a CPU (:func:`quantize_int8`), the fast path on CPUs without BF16. The README's benchmark
+        gives the speed and F1 cost of each. The relation model stays float32.
         """
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
+        target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if quantize is not None:
+            if quantize not in QUANTIZE:
+                raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
+            if target.type != "cpu":
+                raise ValueError(f"quantize={quantize!r} runs on a CPU only, not on device {target}")
+            if dtype not in (None, "float32", "auto"):
+                raise ValueError(f"quantize={quantize!r} computes in int8 from float32 weights; drop dtype={dtype!r}")
+            dtype = None
         settings = {}
         if (model_dir / SETTINGS_FILE).exists():
             settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
@@ -97,8 +176,10 @@ class Extractor:
 
             kwargs["relations"] = RelationPredictor.from_pretrained(model_dir / RELATIONS_DIR, device="cpu")
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=_torch_dtype(dtype))
-        return cls(model, tokenizer, device=device, **kwargs)
+        model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=resolve_dtype(dtype, target))
+        if quantize == "int8":
+            model = quantize_int8(model)
+        return cls(model, tokenizer, device=target, **kwargs)
 
     # -- public API -------------------------------------------------------------------------------
 
