@@ -34,6 +34,50 @@ def test_viterbi_never_emits_an_illegal_path():
         assert all(trans[a, b] for a, b in zip(path, path[1:]))
 
 
+def test_viterbi_finds_the_best_legal_path():
+    import itertools
+
+    rng = np.random.default_rng(1)
+    start, trans = allowed_transitions(ID2LABEL)
+    for n in (1, 2, 3, 4):
+        for _ in range(10):
+            logp = np.log(rng.dirichlet(np.ones(7) * 0.3, size=n))
+            legal = [
+                p
+                for p in itertools.product(range(7), repeat=n)
+                if start[p[0]] and all(trans[a, b] for a, b in zip(p, p[1:]))
+            ]
+            best = max(legal, key=lambda p: logp[np.arange(n), p].sum())
+            assert viterbi(logp, start, trans) == list(best)
+
+
+def test_viterbi_shortcut_for_a_legal_argmax_is_the_dynamic_programmes_answer():
+    def dense(logp):  # the dynamic programme alone, without the shortcut
+        pen = np.where(trans, 0.0, -1e9)
+        score, back = np.where(start, logp[0], -1e9), []
+        for row in logp[1:]:
+            cand = score[:, None] + pen
+            back.append(cand.argmax(axis=0))
+            score = cand.max(axis=0) + row
+        path = [int(score.argmax())]
+        for b in reversed(back):
+            path.append(int(b[path[-1]]))
+        return path[::-1]
+
+    rng = np.random.default_rng(2)
+    start, trans = allowed_transitions(ID2LABEL)
+    for n in (5, 60, 700):
+        # a legal path (O, then B-X I-X ... runs) made the per-word argmax, over random noise
+        tags = []
+        while len(tags) < n:
+            lab = rng.choice(["LEADER", "VENUE", "DATE", None], p=[0.1, 0.1, 0.1, 0.7])
+            tags += ["O"] if lab is None else [f"B-{lab}"] + [f"I-{lab}"] * int(rng.integers(0, 3))
+        logits = rng.normal(size=(n, 7))
+        logits[np.arange(n), [LABEL2ID[t] for t in tags[:n]]] += 10.0
+        logp = np.log(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
+        assert viterbi(logp, start, trans) == dense(logp) == [LABEL2ID[t] for t in tags[:n]]
+
+
 def test_merge_windows_reads_an_overlapping_word_from_the_window_surest_it_is_an_entity():
     # two windows over 4 words; words 1 and 2 are in both
     a = Window(0, [0] * 5, [(0, 0), (0, 3), (4, 7), (8, 11), (0, 0)], [None, 0, 1, 2, None])
