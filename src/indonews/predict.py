@@ -81,8 +81,8 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
 
     PyTorch's dynamic quantization (fbgemm kernels on x86 CPUs, qnnpack on ARM): weights are quantized
     once, per output channel, activations per batch. The classification head (``model.classifier``),
-    the embedding tables and the layer norms stay float32: the head is a tenth of a percent of the work
-    and where the labels are decided. The README's benchmark gives the speed and the F1 cost.
+    the embedding tables and the layer norms stay float32: the head is under a tenth of a percent of the
+    multiply-adds (7 labels against the encoder's square layers) and is where the labels are decided. The README's benchmark gives the speed and the F1 cost.
     """
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
