@@ -19,6 +19,11 @@ def test_bench_script_reports_every_system_training_and_scale(trained_model, cor
     assert report["documents"]["count"] == 3 and report["batch_size"] == 4
     (model,) = report["models"]
     assert set(model["systems"]) == set(bench.SYSTEMS)
+    from transformers import AutoModelForTokenClassification
+
+    weights = sum(p.numel() for p in AutoModelForTokenClassification.from_pretrained(trained_model).parameters())
+    # the int8 systems hide their packed weights from parameters(): every system reports the checkpoint's count
+    assert {r["parameters"] for r in model["systems"].values()} == {weights}
     for r in model["systems"].values():
         assert r["documents"] == 3 and r["tokens"] > 0
         assert r["docs_per_s"] > 0 and r["tokens_per_s"] > 0 and r["peak_rss_mb"] >= r["rss_after_load_mb"] > 0
