@@ -79,8 +79,10 @@ def main(cfg: DictConfig) -> None:
     if count > 1:
         log.info("shard %d of %d: documents [%d, %d) of %d (counting from 0)", index, count, start, stop, n_docs)
     try:
-        ex = Extractor.from_pretrained(cfg.model_dir, device=cfg.device, dtype=cfg.dtype, quantize=cfg.quantize)
-    except ValueError as exc:  # a bad dtype= or quantize=: one line, not a stack trace
+        ex = Extractor.from_pretrained(
+            cfg.model_dir, device=cfg.device, dtype=cfg.dtype, quantize=cfg.quantize, runtime=cfg.runtime
+        )
+    except (ValueError, ImportError) as exc:  # a bad dtype=, quantize= or runtime=: one line, not a stack trace
         raise SystemExit(f"error: {exc}") from None
     docs = iter_input(cfg.input, start, stop)
     annotated = tqdm(ex.annotate(docs, batch_size=cfg.batch_size), desc="predict", unit="doc", total=stop - start)

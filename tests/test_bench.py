@@ -19,6 +19,12 @@ def test_bench_script_reports_every_system_training_and_scale(trained_model, cor
     assert report["documents"]["count"] == 3 and report["batch_size"] == 4
     (model,) = report["models"]
     assert set(model["systems"]) == set(bench.SYSTEMS)
+    # exported before the timed systems (into this run's private cache), so load times do not include it
+    assert set(model["onnx_export_seconds"]) == {"float32", "int8"}
+    assert all(s >= 0 for s in model["onnx_export_seconds"].values())  # 0.0 when another test exported it
+    from indonews.ort import find_export
+
+    assert find_export(trained_model) and find_export(trained_model, quantize="int8")
     from transformers import AutoModelForTokenClassification
 
     weights = sum(p.numel() for p in AutoModelForTokenClassification.from_pretrained(trained_model).parameters())
@@ -39,6 +45,7 @@ def test_bench_script_reports_every_system_training_and_scale(trained_model, cor
     assert [r["documents"] for r in report["scale"]["runs"]] == [3, 6]
     assert all(r["peak_rss_mb"] > 0 for r in report["scale"]["runs"])
     assert "| extractor |" in proc.stdout and "| pipeline |" in proc.stdout and "peak RSS" in proc.stdout
+    assert "| extractor-argmax-onnx-int8 |" in proc.stdout and "ONNX export before timing" in proc.stdout
 
 
 def test_reproduction_counts_exact_spans_and_trims_the_reference():

@@ -24,7 +24,8 @@ from pathlib import Path
 
 # "-argmax": IOB2 argmax per word, as the pipeline decodes, instead of constrained Viterbi;
 # "-bf16": the entity model computes in bfloat16 (Extractor.from_pretrained(dtype="bfloat16"));
-# "-int8": its linear layers compute in int8 (Extractor.from_pretrained(quantize="int8"))
+# "-int8": its linear layers compute in int8 (Extractor.from_pretrained(quantize="int8"));
+# "-onnx": it runs on ONNX Runtime (Extractor.from_pretrained(runtime="onnx"), exported before timing)
 SYSTEMS = (
     "extractor",
     "extractor-argmax",
@@ -32,6 +33,9 @@ SYSTEMS = (
     "extractor-argmax-bf16",
     "extractor-int8",
     "extractor-argmax-int8",
+    "extractor-onnx",
+    "extractor-onnx-int8",
+    "extractor-argmax-onnx-int8",
     "pipeline",
 )
 BASE_SIZE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
@@ -190,6 +194,7 @@ def run_system(
         device="cpu",
         dtype="bfloat16" if system.endswith("-bf16") else None,
         quantize="int8" if system.endswith("-int8") else None,
+        runtime="onnx" if "-onnx" in system else "torch",
         constrained="-argmax" not in system,
         relations=None,
     )
@@ -419,6 +424,17 @@ def environment() -> dict:
     }
 
 
+def export_time(model_dir: str | Path, quantize: str | None) -> float:
+    """Seconds to export ``model_dir`` for runtime="onnx" (0 when an up-to-date export is cached)."""
+    from indonews.ort import export_onnx, find_export
+
+    t0 = time.perf_counter()
+    if find_export(model_dir, quantize) is None:
+        export_onnx(model_dir, quantize=quantize)
+        return time.perf_counter() - t0
+    return 0.0
+
+
 def benchmark(
     models: Sequence[tuple[str, str | Path]],
     texts: Sequence[str],
@@ -450,6 +466,12 @@ def benchmark(
         docs_file = write_texts(texts, work / "docs.jsonl")
         for name, model_dir in models:
             entry: dict = {"name": name, "model_dir": str(model_dir), "systems": {}, "agreement": {}}
+            exports = sorted({system.endswith("-int8") for system in systems if "-onnx" in system})
+            if exports:  # once per checkpoint and scheme, cached: not part of any system's load time
+                entry["onnx_export_seconds"] = {
+                    ("int8" if int8 else "float32"): export_time(model_dir, "int8" if int8 else None)
+                    for int8 in exports
+                }
             for system in systems:
                 entry["systems"][system] = measure(system, model_dir, docs_file, batch_size, work, threads, repeat)
             if "pipeline" in entry["systems"]:
@@ -506,6 +528,12 @@ def markdown(report: dict) -> str:
                 f"{r['docs_per_s']:.2f} | {r['tokens_per_s']:,.0f} | {speedup} | {r['peak_rss_mb']:,.0f} | "
                 f"{r['rss_after_load_mb']:,.0f} | {share} | {f1} |"
             )
+    exported = [m for m in report["models"] if m.get("onnx_export_seconds")]
+    if exported:
+        times = "; ".join(
+            f"{m['name']} " + ", ".join(f"{k} {v:.1f} s" for k, v in m["onnx_export_seconds"].items()) for m in exported
+        )
+        lines += ["", f"ONNX export before timing, once per checkpoint (0.0 s: already cached): {times}"]
     trained = [m for m in report["models"] if "training" in m]
     if trained:
         lines += [

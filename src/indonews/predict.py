@@ -29,6 +29,7 @@ RELATIONS_DIR = "relations"  # the relation model, when the model directory has 
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 QUANTIZE = ("int8",)
+RUNTIMES = ("torch", "onnx")  # onnx: indonews.ort, onnxruntime on a CPU
 
 
 def fast_bfloat16(device: str | torch.device = "cpu") -> bool:
@@ -141,6 +142,7 @@ class Extractor:
         device: str | None = None,
         dtype: str | None = None,
         quantize: str | None = None,
+        runtime: str = "torch",
         **overrides,
     ) -> Extractor:
         """Load a directory written by ``scripts/train.py`` (or any token-classification checkpoint).
@@ -149,8 +151,10 @@ class Extractor:
         None keeps float32, "auto" takes bfloat16 only where the device computes it in hardware
         (:func:`fast_bfloat16`). bfloat16 is about twice as fast on CPUs with AVX-512 BF16 or AMX (and on
         recent GPUs) and slower elsewhere. ``quantize="int8"`` runs the entity model's linear layers in
-        int8 on a CPU (:func:`quantize_int8`), the fast path on CPUs without BF16. The README's benchmark
-        gives the speed and F1 cost of each. The relation model stays float32.
+        int8 on a CPU (:func:`quantize_int8`), the fast path on CPUs without BF16. ``runtime="onnx"`` runs
+        the entity model on ONNX Runtime instead of PyTorch (CPU only; float32, or int8 with ``quantize``),
+        exporting the checkpoint once into a cache (:mod:`indonews.ort`). The README's benchmark gives the
+        speed and F1 cost of each. The relation model stays float32 on PyTorch.
         """
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -158,6 +162,16 @@ class Extractor:
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
         target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+        if runtime == "onnx":
+            if device is None:
+                target = torch.device("cpu")
+            if target.type != "cpu":
+                raise ValueError(f"runtime='onnx' runs on a CPU only, not on device {target}")
+            if dtype not in (None, "float32", "auto"):
+                raise ValueError(f"runtime='onnx' computes in float32 (or int8 with quantize); drop dtype={dtype!r}")
+            dtype = None
         if quantize is not None:
             if quantize not in QUANTIZE:
                 raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
@@ -176,9 +190,14 @@ class Extractor:
 
             kwargs["relations"] = RelationPredictor.from_pretrained(model_dir / RELATIONS_DIR, device="cpu")
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=resolve_dtype(dtype, target))
-        if quantize == "int8":
-            model = quantize_int8(model)
+        if runtime == "onnx":
+            from indonews.ort import OnnxTokenClassifier
+
+            model = OnnxTokenClassifier.from_pretrained(model_dir, quantize=quantize)
+        else:
+            model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=resolve_dtype(dtype, target))
+            if quantize == "int8":
+                model = quantize_int8(model)
         return cls(model, tokenizer, device=target, **kwargs)
 
     # -- public API -------------------------------------------------------------------------------

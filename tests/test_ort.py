@@ -1,0 +1,128 @@
+"""The ONNX Runtime path: the export computes what the checkpoint computes, is reused only while fresh,
+is never left half-written, and the Extractor and predict.py run on it."""
+
+import json
+import shutil
+from collections import Counter
+
+import pytest
+import torch
+from conftest import run_script
+from test_predict import check_offsets
+
+from indonews import Extractor, ort
+from indonews.schema import read_jsonl
+
+TEXTS = [
+    "Presiden Prabowo Subianto tiba di Istana Bogor, Senin (12/5).",
+    "Gubernur Jawa Tengah Ahmad Luthfi bertemu Wali Kota Semarang di Balai Kota, Rabu (3/9/2025). " * 30,
+    "",
+    "Baca juga: Menteri Luar Negeri Sugiono ke Tokyo pada 5 Mei 2025.",
+]
+
+
+def op_types(path):
+    import onnx
+
+    return Counter(node.op_type for node in onnx.load(str(path)).graph.node)
+
+
+def spans(docs):
+    return [[(e.start, e.end, e.label) for e in ents] for ents in docs]
+
+
+def test_export_fuses_the_encoder_and_computes_the_checkpoints_logits(trained_model, tmp_path):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    path = ort.export_onnx(trained_model, out_dir=tmp_path / "onnx")
+    assert path == tmp_path / "onnx" / "model.onnx"
+    model = AutoModelForTokenClassification.from_pretrained(trained_model).eval()
+    layers = model.config.num_hidden_layers
+    ops = op_types(path)
+    assert ops["Attention"] == layers and ops["SkipLayerNormalization"] == 2 * layers  # what makes it fast
+    tok = AutoTokenizer.from_pretrained(trained_model)
+    enc = tok(TEXTS[:2] + TEXTS[3:], padding=True, truncation=True, max_length=128, return_tensors="pt")
+    session = ort.OnnxTokenClassifier(path, model.config, threads=1)
+    with torch.inference_mode():
+        want = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+    got = session(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+    assert got.shape == want.shape  # dynamic batch and sequence axes
+    real = enc["attention_mask"].bool()
+    torch.testing.assert_close(got[real], want[real], atol=1e-4, rtol=1e-4)
+
+
+def test_int8_export_keeps_the_head_in_float32(trained_model, tmp_path):
+    path = ort.export_onnx(trained_model, out_dir=tmp_path, quantize="int8")
+    assert path.name == "model-int8.onnx"
+    ops = op_types(path)
+    layers = json.loads((trained_model / "config.json").read_text())["num_hidden_layers"]
+    assert ops["QAttention"] == layers and ops["MatMulInteger"] == 3 * layers  # output, intermediate, output
+    assert ops["MatMul"] == 1  # the classifier
+
+
+def test_an_export_is_reused_while_fresh_and_redone_when_the_checkpoint_changes(trained_model, tmp_path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(trained_model, model_dir, ignore=shutil.ignore_patterns("relations", ort.EXPORT_DIR))
+    shipped = ort.export_onnx(model_dir, out_dir=model_dir / ort.EXPORT_DIR)
+    assert ort.find_export(model_dir) == shipped
+    stamp = shipped.stat().st_mtime_ns
+    assert ort.export_onnx(model_dir, out_dir=model_dir / ort.EXPORT_DIR) == shipped
+    assert shipped.stat().st_mtime_ns == stamp  # reused, not rewritten
+    assert ort.find_export(model_dir, quantize="int8") is None  # another scheme is another file
+    config = json.loads((model_dir / "config.json").read_text())
+    config["id2label"] = {str(i): lab for i, lab in enumerate(reversed(list(config["id2label"].values())))}
+    (model_dir / "config.json").write_text(json.dumps(config))
+    assert ort.find_export(model_dir) is None  # stale: the labels moved, the old export would mislabel
+    assert sorted(p.name for p in shipped.parent.iterdir()) == [ort.MANIFEST, "model.onnx"]
+
+
+def test_an_interrupted_export_leaves_nothing_to_read(trained_model, tmp_path, monkeypatch):
+    def crash(model_dir, work, quantize):
+        (work / "model.onnx").write_bytes(b"half a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ort, "_export", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ort.export_onnx(trained_model, out_dir=tmp_path / "onnx")
+    assert list((tmp_path / "onnx").iterdir()) == []
+    assert ort.find_export(trained_model) is None
+
+
+def test_onnx_extractor_finds_the_spans_the_torch_extractor_finds(trained_model):
+    ex = Extractor.from_pretrained(trained_model, device="cpu", relations=None)
+    ex_onnx = Extractor.from_pretrained(trained_model, runtime="onnx", relations=None)
+    assert isinstance(ex_onnx.model, ort.OnnxTokenClassifier)
+    want = spans(ex.predict(TEXTS, batch_size=2))
+    assert any(want) and spans(ex_onnx.predict(TEXTS, batch_size=2)) == want
+    ex8 = Extractor.from_pretrained(trained_model, runtime="onnx", quantize="int8", relations=None)
+    out8 = list(ex8.predict(TEXTS, batch_size=2))
+    for text, ents in zip(TEXTS, out8):
+        check_offsets(text, ents)
+    flat = {(i, *s) for i, doc in enumerate(want) for s in doc}
+    flat8 = {(i, *s) for i, doc in enumerate(spans(out8)) for s in doc}
+    assert len(flat & flat8) >= 0.75 * len(flat)
+
+
+def test_onnx_runtime_is_refused_where_it_cannot_run(trained_model):
+    with pytest.raises(ValueError, match="runtime 'tensorrt'"):
+        Extractor.from_pretrained(trained_model, runtime="tensorrt")
+    with pytest.raises(ValueError, match="CPU only"):
+        Extractor.from_pretrained(trained_model, runtime="onnx", device="cuda")
+    with pytest.raises(ValueError, match="drop dtype='bfloat16'"):
+        Extractor.from_pretrained(trained_model, runtime="onnx", dtype="bfloat16")
+    with pytest.raises(ValueError, match="quantize 'int4'"):
+        ort.export_onnx(trained_model, quantize="int4")
+
+
+def test_predict_script_runs_on_onnx_and_rejects_an_unknown_runtime(trained_model, tmp_path):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(json.dumps({"id": "a", "text": TEXTS[0]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = [f"model_dir={trained_model}", f"input={inp}", f"output={out}", f"hydra.run.dir={tmp_path / 'run'}"]
+    run_script("predict", *args, "runtime=onnx", "quantize=int8")
+    (doc,) = read_jsonl(out)
+    assert doc.id == "a" and all(doc.text[e.start : e.end] == e.text for e in doc.entities)
+    out.unlink()
+    proc = run_script("predict", *args, "runtime=tensorrt", check=False)
+    assert proc.returncode == 1 and "error: runtime 'tensorrt'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
