@@ -24,6 +24,7 @@ from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
 from indonews.data.io import count_input, iter_input, shard_bounds
+from indonews.ort import OnnxExportError
 from indonews.predict import Extractor
 from indonews.schema import write_jsonl
 
@@ -82,7 +83,7 @@ def main(cfg: DictConfig) -> None:
         ex = Extractor.from_pretrained(
             cfg.model_dir, device=cfg.device, dtype=cfg.dtype, quantize=cfg.quantize, runtime=cfg.runtime
         )
-    except (ValueError, ImportError) as exc:  # a bad dtype=, quantize= or runtime=: one line, not a stack trace
+    except (ValueError, ImportError, OnnxExportError) as exc:  # bad dtype=, quantize=, runtime=: one line
         raise SystemExit(f"error: {exc}") from None
     docs = iter_input(cfg.input, start, stop)
     annotated = tqdm(ex.annotate(docs, batch_size=cfg.batch_size), desc="predict", unit="doc", total=stop - start)

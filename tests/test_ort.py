@@ -21,6 +21,13 @@ TEXTS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """Each test exports into its own cache: what one test exported must not satisfy another's check."""
+    monkeypatch.setenv("INDONEWS_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 def op_types(path):
     import onnx
 
@@ -73,11 +80,39 @@ def test_an_export_is_reused_while_fresh_and_redone_when_the_checkpoint_changes(
     config["id2label"] = {str(i): lab for i, lab in enumerate(reversed(list(config["id2label"].values())))}
     (model_dir / "config.json").write_text(json.dumps(config))
     assert ort.find_export(model_dir) is None  # stale: the labels moved, the old export would mislabel
-    assert sorted(p.name for p in shipped.parent.iterdir()) == [ort.MANIFEST, "model.onnx"]
+    assert [p.name for p in shipped.parent.iterdir()] == ["model.onnx"]  # no work files left beside it
+
+
+def test_a_file_that_is_not_this_checkpoints_export_is_never_read(trained_model, tmp_path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(trained_model, model_dir, ignore=shutil.ignore_patterns("relations", ort.EXPORT_DIR))
+    fp32 = ort.export_onnx(model_dir, out_dir=model_dir / ort.EXPORT_DIR)
+    shutil.copy(fp32, fp32.with_name("model-int8.onnx"))  # a float32 file under the int8 name
+    assert ort.find_export(model_dir, quantize="int8") is None
+    (model_dir / ort.EXPORT_DIR / "model.onnx").write_bytes(b"not onnx")  # truncated or foreign
+    assert ort.file_fingerprint(model_dir / ort.EXPORT_DIR / "model.onnx") is None
+    assert ort.find_export(model_dir) is None
+    ex = Extractor.from_pretrained(model_dir, runtime="onnx", relations=None)  # exports afresh into the cache
+    assert ex.model.path.parent.parent == ort.default_cache_dir() and ex(TEXTS[0]) is not None
+
+
+def test_work_left_by_a_killed_export_is_swept_but_a_running_ones_is_kept(trained_model, tmp_path):
+    import os
+    import time
+
+    out = tmp_path / "onnx"
+    old, young = out / ".export-old", out / ".export-young"
+    for work in (old, young):
+        work.mkdir(parents=True)
+        (work / "raw.onnx").write_bytes(b"x" * 10)
+    past = time.time() - ort.STALE_WORK_SECONDS - 60
+    os.utime(old, (past, past))
+    ort.export_onnx(trained_model, out_dir=out)
+    assert not old.exists() and young.exists()
 
 
 def test_an_interrupted_export_leaves_nothing_to_read(trained_model, tmp_path, monkeypatch):
-    def crash(model_dir, work, quantize):
+    def crash(model_dir, work, quantize, key):
         (work / "model.onnx").write_bytes(b"half a model")
         raise KeyboardInterrupt
 
@@ -125,4 +160,18 @@ def test_predict_script_runs_on_onnx_and_rejects_an_unknown_runtime(trained_mode
     out.unlink()
     proc = run_script("predict", *args, "runtime=tensorrt", check=False)
     assert proc.returncode == 1 and "error: runtime 'tensorrt'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_predict_script_reports_an_export_that_cannot_be_written_in_one_line(trained_model, tmp_path, monkeypatch):
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("INDONEWS_CACHE", str(blocker))  # the cache directory cannot be made
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(json.dumps({"id": "a", "text": TEXTS[0]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = [f"model_dir={trained_model}", f"input={inp}", f"output={out}", f"hydra.run.dir={tmp_path / 'run'}"]
+    proc = run_script("predict", *args, "runtime=onnx", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"error: {trained_model}: ONNX export or load failed" in proc.stderr
     assert not out.exists()

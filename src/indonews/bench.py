@@ -424,15 +424,19 @@ def environment() -> dict:
     }
 
 
-def export_time(model_dir: str | Path, quantize: str | None) -> float:
-    """Seconds to export ``model_dir`` for runtime="onnx" (0 when an up-to-date export is cached)."""
-    from indonews.ort import export_onnx, find_export
+def export_time(model_dir: str | Path, quantize: str | None, work: Path, threads: int | None = None) -> float:
+    """Seconds to export ``model_dir`` for runtime="onnx" (0 when an up-to-date export is cached).
 
-    t0 = time.perf_counter()
-    if find_export(model_dir, quantize) is None:
-        export_onnx(model_dir, quantize=quantize)
-        return time.perf_counter() - t0
-    return 0.0
+    In a child, as every system: a child's peak RSS starts at its parent's (Linux carries the high-water
+    mark across fork and exec), and exporting a base-sized model peaks at several GB.
+    """
+    from indonews.ort import find_export
+
+    if find_export(model_dir, quantize) is not None:
+        return 0.0
+    cmd = _worker_cmd("--system", "export", "--model", str(model_dir), "--docs", "-", "--out", str(work / "export"))
+    seconds, _ = run_child([*cmd, "--quantize", quantize or "none"], threads)
+    return seconds
 
 
 def benchmark(
@@ -469,7 +473,7 @@ def benchmark(
             exports = sorted({system.endswith("-int8") for system in systems if "-onnx" in system})
             if exports:  # once per checkpoint and scheme, cached: not part of any system's load time
                 entry["onnx_export_seconds"] = {
-                    ("int8" if int8 else "float32"): export_time(model_dir, "int8" if int8 else None)
+                    ("int8" if int8 else "float32"): export_time(model_dir, "int8" if int8 else None, work, threads)
                     for int8 in exports
                 }
             for system in systems:
@@ -563,15 +567,22 @@ def markdown(report: dict) -> str:
 
 def _worker_main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m indonews.bench worker")
-    p.add_argument("--system", choices=[*SYSTEMS, "train"], required=True)
+    p.add_argument("--system", choices=[*SYSTEMS, "train", "export"], required=True)
     p.add_argument("--model", required=True)
     p.add_argument("--docs", required=True)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--out", required=True)
+    p.add_argument("--quantize", default="none", help="--system export: none or int8")
     a = p.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if a.system == "export":
+        from indonews.ort import export_onnx
+
+        path = export_onnx(a.model, quantize=None if a.quantize == "none" else a.quantize)
+        Path(a.out).write_text(json.dumps({"path": str(path)}), encoding="utf-8")
+        return
     if a.system == "train":
         result = run_training(a.model, a.docs, a.steps, a.batch_size)
     else:

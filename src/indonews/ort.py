@@ -7,62 +7,80 @@ The export is three library calls: ``torch.onnx.export`` of the checkpoint loade
 (the form onnxruntime's BERT optimizer recognises), ``onnxruntime.transformers.optimizer`` (fused
 Attention, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization), and with ``quantize="int8"``
 ``onnxruntime.quantization.quantize_dynamic`` (int8 weights per output channel, the classifier head
-kept float32 as in :func:`indonews.predict.quantize_int8`). The result is cached under a key made of
-the checkpoint's bytes and the library versions, so a retrained or upgraded model is re-exported and a
-stale file is never read. ``onnxruntime`` and ``onnx`` come with ``pip install indonews[onnx]``.
+kept float32 as in :func:`indonews.predict.quantize_int8`). Each file carries, in its ONNX metadata, a
+fingerprint of the checkpoint's bytes, the scheme, the export recipe and the library versions; a file
+whose fingerprint does not match is never read, so a retrained model or an upgraded library gets a new
+export. ``onnxruntime`` and ``onnx`` come with ``pip install indonews[onnx]``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
 import torch
 
 QUANTIZE = ("int8",)
-EXPORT_DIR = "onnx"  # an export written into a model directory (export_onnx(..., out_dir=model_dir/"onnx"))
-MANIFEST = "export.json"
+EXPORT_DIR = "onnx"  # an export shipped in a model directory: export_onnx(model_dir, out_dir=model_dir / "onnx")
+FINGERPRINT_KEY = "indonews.fingerprint"  # the ONNX metadata entry that ties a file to its checkpoint
 OPSET = 17
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+RECIPE = 1  # bump when _export changes what it writes: every older export then counts as stale
+STALE_WORK_SECONDS = 3600  # an .export-* work directory this old was left by a killed export
+
+
+class OnnxExportError(RuntimeError):
+    """The checkpoint could not be exported to, or loaded from, ONNX (the message says which and why)."""
 
 
 def _require_onnxruntime():
     try:
-        import onnx  # noqa: F401
+        import onnx
         import onnxruntime
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"runtime='onnx' needs onnxruntime and onnx ({exc.name} is missing): pip install 'indonews[onnx]'"
-        ) from exc
-    return onnxruntime
+        raise ImportError(f"runtime='onnx' needs onnxruntime and onnx ({exc}): pip install 'indonews[onnx]'") from exc
+    return onnxruntime, onnx
 
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get("INDONEWS_CACHE", Path.home() / ".cache" / "indonews")) / "onnx"
 
 
+def onnx_file(quantize: str | None) -> str:
+    return "model-int8.onnx" if quantize == "int8" else "model.onnx"
+
+
 def fingerprint(model_dir: str | Path, quantize: str | None = None) -> str:
-    """What an export depends on: the checkpoint's weights and config, the scheme, and the libraries."""
-    ort = _require_onnxruntime()
+    """What an export depends on: the checkpoint's config and weights, the scheme, the recipe, the libraries."""
+    import transformers
+
+    ort, onnx = _require_onnxruntime()
     model_dir = Path(model_dir)
+    files = [model_dir / "config.json", *sorted(model_dir.glob("*.safetensors")), *sorted(model_dir.glob("*.bin"))]
+    files += sorted(model_dir.glob("*.index.json"))  # a sharded checkpoint's map
     h = hashlib.sha256()
-    for name in ("config.json", *WEIGHT_FILES):
-        path = model_dir / name
-        if path.exists():
-            h.update(name.encode())
-            with path.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-    h.update(f"{quantize}|{torch.__version__}|{ort.__version__}|{OPSET}".encode())
+    for path in files:
+        h.update(path.name.encode())
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    versions = (torch.__version__, transformers.__version__, ort.__version__, onnx.__version__)
+    h.update(f"{quantize}|{OPSET}|{RECIPE}|{'|'.join(versions)}".encode())
     return h.hexdigest()[:16]
 
 
-def onnx_file(quantize: str | None) -> str:
-    return "model-int8.onnx" if quantize == "int8" else "model.onnx"
+def file_fingerprint(path: str | Path) -> str | None:
+    """The fingerprint an export was written with (None for a file without one, or not ONNX at all)."""
+    _, onnx = _require_onnxruntime()
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # a truncated or foreign file is not an export of ours
+        return None
+    return next((p.value for p in model.metadata_props if p.key == FINGERPRINT_KEY), None)
 
 
 def export_onnx(
@@ -74,10 +92,10 @@ def export_onnx(
 ) -> Path:
     """The entity model of ``model_dir`` as an optimized ONNX file; returns its path.
 
-    ``out_dir`` defaults to the cache (``$INDONEWS_CACHE/onnx/<fingerprint>``); pass
-    ``model_dir / "onnx"`` to ship the export with the checkpoint. An export whose manifest matches the
-    checkpoint is reused unless ``force``. The file is written aside and renamed into place, so an
-    interrupted export leaves nothing that a later run would read.
+    ``out_dir`` defaults to the cache (``$INDONEWS_CACHE/onnx/<fingerprint>``, ``~/.cache/indonews`` when
+    unset); pass ``model_dir / "onnx"`` to ship the export with the checkpoint (publish.py copies it). An
+    export whose fingerprint matches is reused unless ``force``. The file is written aside and renamed into
+    place, so an interrupted export leaves nothing that a later run would read.
     """
     if quantize not in (None, *QUANTIZE):
         raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
@@ -88,14 +106,13 @@ def export_onnx(
     key = key or fingerprint(model_dir, quantize)
     out_dir = Path(out_dir) if out_dir is not None else default_cache_dir() / key
     target = out_dir / onnx_file(quantize)
-    manifest = out_dir / MANIFEST
-    if not force and target.exists() and _manifest_entry(manifest, target.name) == key:
+    if not force and _current(target, key):
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
+    _sweep(out_dir)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp:
-        path = _export(model_dir, Path(tmp), quantize)
-        os.replace(path, target)
-    _write_manifest(manifest, target.name, key)
+        path = _export(model_dir, Path(tmp), quantize, key)
+        os.replace(path, target)  # the fingerprint is inside the file: one rename publishes both
     return target
 
 
@@ -104,36 +121,31 @@ def find_export(model_dir: str | Path, quantize: str | None = None, key: str | N
     key = key or fingerprint(model_dir, quantize)
     for out_dir in (Path(model_dir) / EXPORT_DIR, default_cache_dir() / key):
         target = out_dir / onnx_file(quantize)
-        if target.exists() and _manifest_entry(out_dir / MANIFEST, target.name) == key:
+        if _current(target, key):
             return target
     return None
 
 
-def _manifest_entry(manifest: Path, name: str) -> str | None:
-    try:
-        return json.loads(manifest.read_text(encoding="utf-8")).get(name, {}).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
-        return None
+def _current(target: Path, key: str) -> bool:
+    """Whether ``target`` is the export for ``key``: in the cache its directory is named by the key (and
+    the file was renamed into it whole); anywhere else its metadata is read."""
+    if not target.exists():
+        return False
+    return target.parent == default_cache_dir() / key or file_fingerprint(target) == key
 
 
-def _write_manifest(manifest: Path, name: str, key: str) -> None:
-    import onnxruntime
-
-    entries = {}
-    if manifest.exists():
+def _sweep(out_dir: Path) -> None:
+    """Remove work directories left by exports killed before their cleanup ran (SIGKILL, out of memory)."""
+    cutoff = time.time() - STALE_WORK_SECONDS
+    for work in out_dir.glob(".export-*"):
         try:
-            entries = json.loads(manifest.read_text(encoding="utf-8"))
-        except ValueError:
-            entries = {}
-    entries[name] = {"fingerprint": key, "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
-    fd, tmp = tempfile.mkstemp(dir=manifest.parent, prefix=f".{manifest.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(entries, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, manifest)
+            if work.is_dir() and work.stat().st_mtime < cutoff:  # a younger one may be another process's
+                shutil.rmtree(work, ignore_errors=True)
+        except OSError:
+            pass
 
 
-def _export(model_dir: Path, work: Path, quantize: str | None) -> Path:
+def _export(model_dir: Path, work: Path, quantize: str | None, key: str) -> Path:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
@@ -147,7 +159,7 @@ def _export(model_dir: Path, work: Path, quantize: str | None) -> Path:
     mask = torch.ones_like(ids)
     raw = work / "raw.onnx"
     axes = {0: "batch", 1: "sequence"}
-    with warnings.catch_warnings(), torch.inference_mode():
+    with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # TracerWarnings about shape-dependent Python branches
         # the TorchScript exporter: its graph is the one onnxruntime's BERT fusions are written for
         # (the dynamo exporter's graph got the Gelu and LayerNorm fusions but no Attention)
@@ -164,30 +176,35 @@ def _export(model_dir: Path, work: Path, quantize: str | None) -> Path:
     optimized = optimize_model(
         str(raw), model_type="bert", num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size
     )
-    fused = work / "model.onnx"
-    optimized.save_model_to_file(str(fused))
-    if quantize is None:
-        return fused
-    graph = onnx.load(str(fused)).graph
-    head = [n.name for n in graph.node if n.name.startswith("/classifier/")]
-    out = work / "model-int8.onnx"
-    quantize_dynamic(
-        str(fused),
-        str(out),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=["MatMul", "Attention"],  # the encoder's linear maps; embeddings stay float32
-        nodes_to_exclude=head,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
-    return out
+    out = work / "fused.onnx"
+    optimized.save_model_to_file(str(out))
+    if quantize == "int8":
+        head = [n.name for n in onnx.load(str(out)).graph.node if n.name.startswith("/classifier/")]
+        if not head:
+            raise OnnxExportError(f"{model_dir}: no /classifier/ nodes in the exported graph to keep in float32")
+        quantized = work / "quantized.onnx"
+        quantize_dynamic(
+            str(out),
+            str(quantized),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul", "Attention"],  # the encoder's linear maps; embeddings stay float32
+            nodes_to_exclude=head,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+        out = quantized
+    final = onnx.load(str(out))
+    onnx.helper.set_model_props(final, {FINGERPRINT_KEY: key, "indonews.source": str(model_dir.resolve())})
+    path = work / onnx_file(quantize)
+    onnx.save(final, str(path))
+    return path
 
 
 class OnnxTokenClassifier:
     """An exported entity model behind the part of a transformers model that :class:`Extractor` calls."""
 
     def __init__(self, path: str | Path, config, threads: int | None = None):
-        ort = _require_onnxruntime()
+        ort, _ = _require_onnxruntime()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or torch.get_num_threads()  # honours OMP_NUM_THREADS as torch does
@@ -198,12 +215,23 @@ class OnnxTokenClassifier:
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, quantize: str | None = None, **kwargs) -> OnnxTokenClassifier:
-        """The checkpoint's export (shipped, cached, or made now) loaded into an inference session."""
+        """The checkpoint's export (shipped, cached, or made now) loaded into an inference session.
+
+        Raises :class:`OnnxExportError` (a RuntimeError) naming the model directory when the export or
+        the session cannot be made: an unwritable cache, an architecture the exporter cannot trace.
+        """
         from transformers import AutoConfig
 
-        key = fingerprint(model_dir, quantize)  # hashed once: a base-sized checkpoint is 440 MB
-        path = find_export(model_dir, quantize, key) or export_onnx(model_dir, quantize=quantize, key=key)
-        return cls(path, AutoConfig.from_pretrained(model_dir), **kwargs)
+        if quantize not in (None, *QUANTIZE):
+            raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
+        try:
+            key = fingerprint(model_dir, quantize)  # hashed once: a base-sized checkpoint is 440 MB
+            path = find_export(model_dir, quantize, key) or export_onnx(model_dir, quantize=quantize, key=key)
+            return cls(path, AutoConfig.from_pretrained(model_dir), **kwargs)
+        except (OnnxExportError, ImportError, ValueError):
+            raise
+        except Exception as exc:  # torch.onnx's and onnxruntime's own errors, an OSError from the cache
+            raise OnnxExportError(f"{model_dir}: ONNX export or load failed: {type(exc).__name__}: {exc}") from exc
 
     def to(self, device) -> OnnxTokenClassifier:
         if torch.device(device).type != "cpu":
