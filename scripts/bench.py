@@ -36,7 +36,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=str(ROOT / "data" / "test.jsonl"), help="JSONL whose texts are predicted")
     p.add_argument("--docs", type=int, default=None, help="repeat or cut the texts to this many documents")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--repeat", type=int, default=3, help="timed passes per system; the median is reported")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds: each runs every system once, in a fresh process; the median pass is reported",
+    )
     p.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
     p.add_argument("--train-steps", type=int, default=0, help="also time this many Trainer steps (0: skip)")
     p.add_argument("--train-batch-size", type=int, default=8)
