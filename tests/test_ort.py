@@ -28,6 +28,24 @@ def own_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory, trained_model):
+    """A cache holding both exports of the fixture model, for the tests that only read them."""
+    import os
+
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    old = os.environ.get("INDONEWS_CACHE")
+    os.environ["INDONEWS_CACHE"] = str(cache)
+    try:
+        paths = {q: ort.export_onnx(trained_model, quantize=q) for q in (None, "int8")}
+    finally:
+        if old is None:
+            os.environ.pop("INDONEWS_CACHE")
+        else:
+            os.environ["INDONEWS_CACHE"] = old
+    return cache, paths
+
+
 def op_types(path):
     import onnx
 
@@ -38,11 +56,12 @@ def spans(docs):
     return [[(e.start, e.end, e.label) for e in ents] for ents in docs]
 
 
-def test_export_fuses_the_encoder_and_computes_the_checkpoints_logits(trained_model, tmp_path):
+def test_export_fuses_the_encoder_and_computes_the_checkpoints_logits(trained_model, shared_cache):
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    path = ort.export_onnx(trained_model, out_dir=tmp_path / "onnx")
-    assert path == tmp_path / "onnx" / "model.onnx"
+    cache, paths = shared_cache
+    path = paths[None]
+    assert path.name == "model.onnx" and path.parent.parent == cache / "onnx"
     model = AutoModelForTokenClassification.from_pretrained(trained_model).eval()
     layers = model.config.num_hidden_layers
     ops = op_types(path)
@@ -58,8 +77,8 @@ def test_export_fuses_the_encoder_and_computes_the_checkpoints_logits(trained_mo
     torch.testing.assert_close(got[real], want[real], atol=1e-4, rtol=1e-4)
 
 
-def test_int8_export_keeps_the_head_in_float32(trained_model, tmp_path):
-    path = ort.export_onnx(trained_model, out_dir=tmp_path, quantize="int8")
+def test_int8_export_keeps_the_head_in_float32(trained_model, shared_cache):
+    path = shared_cache[1]["int8"]
     assert path.name == "model-int8.onnx"
     ops = op_types(path)
     layers = json.loads((trained_model / "config.json").read_text())["num_hidden_layers"]
@@ -123,7 +142,8 @@ def test_an_interrupted_export_leaves_nothing_to_read(trained_model, tmp_path, m
     assert ort.find_export(trained_model) is None
 
 
-def test_onnx_extractor_finds_the_spans_the_torch_extractor_finds(trained_model):
+def test_onnx_extractor_finds_the_spans_the_torch_extractor_finds(trained_model, shared_cache, monkeypatch):
+    monkeypatch.setenv("INDONEWS_CACHE", str(shared_cache[0]))
     ex = Extractor.from_pretrained(trained_model, device="cpu", relations=None)
     ex_onnx = Extractor.from_pretrained(trained_model, runtime="onnx", relations=None)
     assert isinstance(ex_onnx.model, ort.OnnxTokenClassifier)

@@ -93,7 +93,7 @@ def export_onnx(
     """The entity model of ``model_dir`` as an optimized ONNX file; returns its path.
 
     ``out_dir`` defaults to the cache (``$INDONEWS_CACHE/onnx/<fingerprint>``, ``~/.cache/indonews`` when
-    unset); pass ``model_dir / "onnx"`` to ship the export with the checkpoint (publish.py copies it). An
+    unset); pass ``model_dir / "onnx"`` to ship the export with the checkpoint. An
     export whose fingerprint matches is reused unless ``force``. The file is written aside and renamed into
     place, so an interrupted export leaves nothing that a later run would read.
     """
@@ -194,7 +194,7 @@ def _export(model_dir: Path, work: Path, quantize: str | None, key: str) -> Path
         )
         out = quantized
     final = onnx.load(str(out))
-    onnx.helper.set_model_props(final, {FINGERPRINT_KEY: key, "indonews.source": str(model_dir.resolve())})
+    onnx.helper.set_model_props(final, {FINGERPRINT_KEY: key, "indonews.source": model_dir.name})  # no local paths
     path = work / onnx_file(quantize)
     onnx.save(final, str(path))
     return path
