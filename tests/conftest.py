@@ -20,18 +20,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def private_cache(tmp_path_factory):
-    """ONNX exports and the random base model go to a directory of this run, never the user's cache."""
-    old = os.environ.get("INDONEWS_CACHE")
-    os.environ["INDONEWS_CACHE"] = str(tmp_path_factory.mktemp("cache"))  # scripts run as children inherit it
-    yield Path(os.environ["INDONEWS_CACHE"])
-    if old is None:
-        os.environ.pop("INDONEWS_CACHE", None)
-    else:
-        os.environ["INDONEWS_CACHE"] = old
-
-
 @pytest.fixture(scope="session")
 def mini_docs():
     from indonews.data.markup import read_markup
