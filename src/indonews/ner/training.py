@@ -33,6 +33,25 @@ def build_model(backbone: str, local_files_only: bool = True):
     return tokenizer, model
 
 
+def early_stopping(patience: int):
+    """Early stopping on dev F1 whose patience starts at the first evaluation above zero.
+
+    A pretrained encoder fine-tuned at a rate that suits it can tag every word ``O`` (F1 exactly 0) for
+    the first epochs of warm-up: multilingual-e5-small did so for three epochs, then rose to 0.86 by
+    the seventh. Counted as evaluations without a gain, those epochs stop a run before it has started.
+    """
+    from transformers import EarlyStoppingCallback
+
+    class EarlyStoppingAfterStart(EarlyStoppingCallback):
+        def check_metric_value(self, args, state, control, metric_value):
+            if args.greater_is_better and not state.best_metric and not metric_value:
+                self.early_stopping_patience_counter = 0  # not started yet: nothing to lose patience over
+                return
+            super().check_metric_value(args, state, control, metric_value)
+
+    return EarlyStoppingAfterStart(early_stopping_patience=patience)
+
+
 def train_ner(
     train_docs: Sequence[Document],
     dev_docs: Sequence[Document],
@@ -45,13 +64,14 @@ def train_ner(
     callbacks: Sequence = (),
     resume_from_checkpoint: str | bool | None = None,
 ):
-    """Fine-tune ``backbone`` on ``train_docs``; early stopping and model selection on dev entity F1.
+    """Fine-tune ``backbone`` on ``train_docs``; early stopping (:func:`early_stopping`) and model selection
+    on dev entity F1.
 
     ``args`` is a ``transformers.TrainingArguments``. Returns ``(trainer, tokenizer)``; the best
     model (by dev F1) is loaded into ``trainer.model`` at the end.
     """
     from datasets import Dataset
-    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, set_seed
+    from transformers import DataCollatorForTokenClassification, Trainer, set_seed
 
     set_seed(args.seed)
     tokenizer, model = build_model(backbone, local_files_only)
@@ -60,7 +80,7 @@ def train_ner(
     log.info("%d training windows from %d documents", len(train_ds), len(train_docs))
     cbs = list(callbacks)
     if early_stopping_patience and dev_ds is not None:
-        cbs.append(EarlyStoppingCallback(early_stopping_patience=early_stopping_patience))
+        cbs.append(early_stopping(early_stopping_patience))
     trainer = Trainer(
         model=model,
         args=args,
