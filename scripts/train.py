@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 from indonews.backbone import ensure_backbone, resolve_backbone
 from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
+from indonews.e5 import BUILD_FILE
 from indonews.ner.training import save_model_dir, train_ner
 from indonews.predict import RELATIONS_DIR, Extractor
 from indonews.reports import evaluate_extractor, write_report
@@ -91,7 +92,7 @@ def main(cfg: DictConfig) -> float:
     if build and _common.world_size() > 1 and not Path(cfg.model.name_or_path).is_dir():
         raise SystemExit(
             f"error: the backbone {cfg.model.name_or_path} is not built yet, and building it in every rank "
-            "of a distributed launch would clash; build it once first: python scripts/pretrain.py"
+            f"of a distributed launch would clash; build it once first: python scripts/pretrain.py model={cfg.model.name}"
         )
     splits = [cfg.data.train_file, cfg.data.dev_file, cfg.data.get("test_file")]
     backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir, splits)
@@ -147,6 +148,7 @@ def main(cfg: DictConfig) -> float:
             "constrained": ex.constrained,
             "backbone": cfg.model.name_or_path,
             "backbone_name": cfg.model.name,
+            "backbone_build": _common.read_json(Path(backbone) / BUILD_FILE) if Path(backbone).is_dir() else None,
             "tasks": tasks,
             "data": _common.plain(cfg.data),
             "seed": cfg.seed,

