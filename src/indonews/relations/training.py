@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from indonews.ner.training import early_stopping
 from indonews.relations.candidates import candidate_pairs
 from indonews.relations.markers import encode_candidates
 from indonews.relations.model import RelationModel, collate, pos_weights
@@ -79,7 +80,7 @@ def train_relations(
     each relation's decision threshold is set where dev F1 peaks.
     """
     from datasets import Dataset
-    from transformers import AutoModel, AutoTokenizer, EarlyStoppingCallback, Trainer, set_seed
+    from transformers import AutoModel, AutoTokenizer, Trainer, set_seed
 
     set_seed(args.seed)
     tokenizer = AutoTokenizer.from_pretrained(backbone, local_files_only=local_files_only)
@@ -100,7 +101,7 @@ def train_relations(
     args.label_names = ["labels"]
     callbacks = []
     if early_stopping_patience and dev_ds is not None:
-        callbacks.append(EarlyStoppingCallback(early_stopping_patience=early_stopping_patience))
+        callbacks.append(early_stopping(early_stopping_patience))
     if dev_ds is None:  # nothing to select on
         args.load_best_model_at_end = False
         args.eval_strategy = "no"
