@@ -1,4 +1,4 @@
-"""Documents, entities and relations as ../shared/ANNOTATION.md defines them, plus IOB2 helpers.
+"""Documents, entities and relations as docs/ANNOTATION.md defines them, plus IOB2 helpers.
 
 Labels live here and nowhere else: the model carries them as ``config.id2label``.
 """

@@ -1,6 +1,6 @@
 """Candidate pairs: every two entities of one sentence whose types fit a relation of the guideline.
 
-A relation joins two mentions in the same sentence (../shared/ANNOTATION.md, "Relations"), and the
+A relation joins two mentions in the same sentence (docs/ANNOTATION.md, "Relations"), and the
 entity types decide which relation a pair can hold: LEADER–LEADER can only be MEET, LEADER–VENUE
 only AT, LEADER–DATE only ON. So the classifier answers one yes/no question per candidate.
 MEET is unordered: its candidate's head is the mention that comes first in the text.
