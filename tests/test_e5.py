@@ -87,7 +87,7 @@ def test_dequantize_a_hand_made_block():
     block = struct.pack("<e", scale) + bytes(nibbles[j] | nibbles[j + 16] << 4 for j in range(16))
     assert dequantize_q4(block, 32).tolist() == [(v - 8) * scale for v in nibbles]
     two = dequantize_q4(block + struct.pack("<e", -1.0) + bytes([0x08] * 16), 64)
-    assert two[32:].tolist() == [0.0] * 16 + [-(0 - 8)] * 16 * 1  # high nibbles 0 -> -8 * -1
+    assert two[32:].tolist() == [0.0] * 16 + [8.0] * 16  # low nibbles 8 -> 0; high nibbles 0 -> (0 - 8) * -1
 
 
 def test_reader_parses_the_hand_made_file(handmade):
@@ -149,6 +149,16 @@ def test_a_rebuild_swaps_the_directory_and_a_failed_swap_keeps_the_old_one(handm
         build_e5_backbone(out, ["aku"], E5Spec(source=str(path)))
     assert "▁kau" in AutoTokenizer.from_pretrained(out).get_vocab()  # the previous build, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e5"]
+
+
+def test_a_corrupt_tokenizer_section_is_one_clear_error(handmade, tmp_path):
+    path, _ = handmade
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<Q", data, 64, struct.unpack_from("<Q", data, 64)[0] + 3)  # the pieces' blob length
+    bad = tmp_path / "corrupt.bin"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(E5FileError, match="corrupt piece offsets"):
+        read_e5_file(bad)
 
 
 def test_not_an_e5_file_is_one_clear_error(tmp_path):

@@ -173,9 +173,7 @@ def read_e5_file(path: str | os.PathLike) -> E5File:
 
 
 def _parse(path: Path, data: bytes) -> E5File:
-    if data[:4] != MAGIC:
-        raise E5FileError(f"{path}: not an E5S1 model file (it starts with {data[:4]!r}, not {MAGIC!r})")
-    c = _Cursor(data, path)
+    c = _Cursor(data, path)  # the magic is checked by check_e5_file
     c.pos = 4
     version = c.take("<I")
     if version != 1:
