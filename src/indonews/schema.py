@@ -101,7 +101,11 @@ class CorpusError(ValueError):
 def bad_edge(surface: str) -> bool:
     """True when a span begins or ends with white space or punctuation that is not part of a name.
 
-    A closing parenthesis is part of ``Senin (12/5)``; a final dot is part of an initial (``H.``).
+    A closing parenthesis is part of ``Senin (12/5)``; a final dot is part of an initial (``H.``, ``S.H.``) but
+    not of an acronym that ends a sentence (``pukul 13.00 WIT.``).
+
+    >>> [bad_edge(s) for s in ("Mohammad H.", "S.H.", "pukul 13.00 WIT.", "Senin (12/5)", "Jakarta,")]
+    [False, False, True, False, True]
     """
     if not surface:
         return True
@@ -113,7 +117,7 @@ def bad_edge(surface: str) -> bool:
         if surface[-1] == ")" and "(" in surface:
             return False
         if surface[-1] == "." and len(surface) > 1 and surface[-2].isupper():
-            return False
+            return len(surface) > 2 and surface[-3].isalpha()  # "WIT." is an acronym, "H." an initial
         return True
     return False
 
@@ -127,6 +131,8 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     (5, 10)
     >>> trim_span("Senin (12/5).", 0, 13)
     (0, 12)
+    >>> trim_span("pukul 02.00 WITA.", 0, 17)
+    (0, 16)
     """
     while start < end and (text[start] in EDGE_CHARS or text[start].isspace()):
         start += 1
