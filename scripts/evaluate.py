@@ -42,7 +42,7 @@ def main(cfg: DictConfig) -> float:
         docs = with_unseen_names(docs, cfg.paths.cache_dir)
         name += "_unseen_names"
     overrides = {} if cfg.constrained is None else {"constrained": bool(cfg.constrained)}
-    ex = Extractor.from_pretrained(cfg.model_dir, **overrides)
+    ex = Extractor.from_pretrained(cfg.model_dir, runtime=cfg.runtime, **overrides)
     report = evaluate_extractor(ex, docs, cfg.batch_size)
     paths = write_report(report, cfg.out_dir, name)
     if cfg.plots:

@@ -94,7 +94,13 @@ def main(cfg: DictConfig) -> float:
             f"error: the backbone {cfg.model.name_or_path} is not built yet, and building it in every rank "
             f"of a distributed launch would clash; build it once first: python scripts/pretrain.py model={cfg.model.name}"
         )
-    backbone = ensure_backbone(cfg.model.name_or_path, build, cfg.data.train_file, cfg.paths.cache_dir)
+    backbone = ensure_backbone(
+        cfg.model.name_or_path,
+        build,
+        cfg.data.train_file,
+        cfg.paths.cache_dir,
+        rebuild_hint=f"python scripts/pretrain.py model={cfg.model.name} plus the model.build overrides you gave",
+    )
     _, local_only = resolve_backbone(backbone)
 
     if "ner" in tasks:
@@ -121,7 +127,7 @@ def main(cfg: DictConfig) -> float:
                 f"error: tasks=[relations] adds relations to an entity model, but {cfg.model_dir} has none; "
                 "train both (tasks=[ner,relations]) or point model_dir at a trained model"
             )
-        ex = Extractor.from_pretrained(cfg.model_dir, relations=None)
+        ex = Extractor.from_pretrained(cfg.model_dir, runtime="torch", relations=None)  # the weights as trained
         is_main, history = _common.rank() == 0, _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
 
     if "relations" in tasks:

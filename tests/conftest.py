@@ -20,6 +20,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory):
+    """One ONNX export cache for the session (the default runtime exports each checkpoint once), never ~/.cache."""
+    cache = tmp_path_factory.mktemp("indonews-cache")
+    old = os.environ.get("INDONEWS_CACHE")
+    os.environ["INDONEWS_CACHE"] = str(cache)  # scripts run by run_script inherit it
+    yield cache
+    if old is None:
+        os.environ.pop("INDONEWS_CACHE", None)
+    else:
+        os.environ["INDONEWS_CACHE"] = old
+
+
 @pytest.fixture(scope="session")
 def mini_docs():
     from indonews.data.markup import read_markup

@@ -66,7 +66,7 @@ def test_a_failed_write_leaves_the_previous_model_dir_untouched(trained_model, t
     model_dir = tmp_path / "model"
     shutil.copytree(trained_model, model_dir)
     before = {p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()}
-    ex = Extractor.from_pretrained(model_dir)
+    ex = Extractor.from_pretrained(model_dir, runtime="torch")
     # weights and tokenizer are written, then an extra file cannot be: the write fails half-way
     with pytest.raises(TypeError):
         save_model_dir(ex.model, ex.tokenizer, model_dir, {}, {"metrics.json": {"f1": object()}}, ex.relations)

@@ -10,7 +10,7 @@ import torch
 from conftest import run_script
 from test_predict import check_offsets
 
-from indonews import Extractor, ort
+from indonews import Extractor, ort, predict
 from indonews.schema import read_jsonl
 
 TEXTS = [
@@ -144,7 +144,7 @@ def test_an_interrupted_export_leaves_nothing_to_read(trained_model, tmp_path, m
 
 def test_onnx_extractor_finds_the_spans_the_torch_extractor_finds(trained_model, shared_cache, monkeypatch):
     monkeypatch.setenv("INDONEWS_CACHE", str(shared_cache[0]))
-    ex = Extractor.from_pretrained(trained_model, device="cpu", relations=None)
+    ex = Extractor.from_pretrained(trained_model, device="cpu", runtime="torch", relations=None)
     ex_onnx = Extractor.from_pretrained(trained_model, runtime="onnx", relations=None)
     assert isinstance(ex_onnx.model, ort.OnnxTokenClassifier)
     want = spans(ex.predict(TEXTS, batch_size=2))
@@ -195,3 +195,36 @@ def test_predict_script_reports_an_export_that_cannot_be_written_in_one_line(tra
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"error: {trained_model}: ONNX export or load failed" in proc.stderr
     assert not out.exists()
+
+
+def test_the_default_runtime_is_onnx_on_a_cpu_and_pytorch_elsewhere(monkeypatch):
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert predict.resolve_runtime("auto", cpu, None) == "onnx"
+    assert predict.resolve_runtime("auto", cpu, "float32") == "onnx"
+    assert predict.resolve_runtime("auto", gpu, None) == "torch"
+    assert predict.resolve_runtime("auto", cpu, "bfloat16") == "torch"  # ONNX here computes in float32 only
+    assert predict.resolve_runtime("torch", cpu, None) == "torch"
+    monkeypatch.setattr(predict, "onnx_available", lambda: False)
+    assert predict.resolve_runtime("auto", cpu, None) == "torch"
+
+
+def test_the_default_extractor_runs_on_onnx_and_finds_the_torch_spans(trained_model, shared_cache, monkeypatch):
+    monkeypatch.setenv("INDONEWS_CACHE", str(shared_cache[0]))
+    ex = Extractor.from_pretrained(trained_model, relations=None)
+    assert isinstance(ex.model, ort.OnnxTokenClassifier) and ex.device.type == "cpu"
+    torch_ex = Extractor.from_pretrained(trained_model, runtime="torch", relations=None)
+    assert not isinstance(torch_ex.model, ort.OnnxTokenClassifier)
+    want = spans(torch_ex.predict(TEXTS, batch_size=2))
+    assert any(want) and spans(ex.predict(TEXTS, batch_size=2)) == want
+
+
+def test_the_default_runtime_falls_back_to_pytorch_with_a_warning_when_the_export_fails(trained_model, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ort.OnnxExportError(f"{trained_model}: ONNX export or load failed: RuntimeError: unsupported op")
+
+    monkeypatch.setattr(ort.OnnxTokenClassifier, "from_pretrained", broken)
+    with pytest.warns(UserWarning, match="unsupported op; running on PyTorch instead"):
+        ex = Extractor.from_pretrained(trained_model, relations=None)
+    assert isinstance(ex.model, torch.nn.Module)
+    with pytest.raises(ort.OnnxExportError, match="unsupported op"):  # asked for by name: no fallback
+        Extractor.from_pretrained(trained_model, runtime="onnx", relations=None)

@@ -123,8 +123,8 @@ def test_fast_bfloat16_follows_the_cpu_flags(monkeypatch, tmp_path):
 def test_int8_extractor_quantizes_the_linear_layers_and_keeps_most_spans(trained_model):
     import torch
 
-    ex32 = Extractor.from_pretrained(trained_model, device="cpu", relations=None)
-    ex8 = Extractor.from_pretrained(trained_model, device="cpu", quantize="int8", relations=None)
+    ex32 = Extractor.from_pretrained(trained_model, device="cpu", runtime="torch", relations=None)
+    ex8 = Extractor.from_pretrained(trained_model, device="cpu", quantize="int8", runtime="torch", relations=None)
     linear = [name for name, m in ex8.model.named_modules() if type(m) is torch.nn.Linear]
     assert linear == ["classifier"]  # the head stays float32; every encoder layer is int8
     int8 = [m for m in ex8.model.modules() if isinstance(m, torch.ao.nn.quantized.dynamic.Linear)]

@@ -16,6 +16,7 @@ export. ``onnxruntime`` and ``onnx`` come with ``pip install indonews[onnx]``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ FINGERPRINT_KEY = "indonews.fingerprint"  # the ONNX metadata entry that ties a 
 OPSET = 17
 RECIPE = 1  # bump when _export changes what it writes: every older export then counts as stale
 STALE_WORK_SECONDS = 3600  # an .export-* work directory this old was left by a killed export
+log = logging.getLogger(__name__)
 
 
 class OnnxExportError(RuntimeError):
@@ -110,9 +112,12 @@ def export_onnx(
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
     _sweep(out_dir)
+    log.info("exporting %s to ONNX (%s), once per checkpoint: %s", model_dir, quantize or "float32", target)
+    t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp:
         path = _export(model_dir, Path(tmp), quantize, key)
         os.replace(path, target)  # the fingerprint is inside the file: one rename publishes both
+    log.info("ONNX export done in %.1f s", time.perf_counter() - t0)
     return target
 
 

@@ -29,7 +29,31 @@ RELATIONS_DIR = "relations"  # the relation model, when the model directory has 
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 QUANTIZE = ("int8",)
-RUNTIMES = ("torch", "onnx")  # onnx: indonews.ort, onnxruntime on a CPU
+RUNTIMES = ("auto", "torch", "onnx")  # onnx: indonews.ort, onnxruntime on a CPU; auto: onnx where it can run
+
+
+def onnx_available() -> bool:
+    """Whether onnxruntime and onnx are installed (``pip install indonews[onnx]``), without importing them."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+
+
+def resolve_runtime(runtime: str, device: torch.device, dtype: str | None) -> str:
+    """ "torch" or "onnx" for ``runtime``; "auto" takes ONNX Runtime on a CPU in float32 when it is installed.
+
+    ONNX Runtime gives the same spans as PyTorch in float32 (its fused kernels round differently in the
+    last bits) at about twice the speed on a CPU (README, "Speed"); on a GPU, or with a ``dtype`` other
+    than float32, PyTorch runs. int8 is never chosen for you: it is faster again but its F1 cost depends
+    on the checkpoint, so ``quantize="int8"`` is spelled out (and then runs on ONNX Runtime under "auto").
+    """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+    if runtime != "auto":
+        return runtime
+    if device.type == "cpu" and dtype in (None, "float32") and onnx_available():
+        return "onnx"
+    return "torch"
 
 
 def fast_bfloat16(device: str | torch.device = "cpu") -> bool:
@@ -142,7 +166,7 @@ class Extractor:
         device: str | None = None,
         dtype: str | None = None,
         quantize: str | None = None,
-        runtime: str = "torch",
+        runtime: str = "auto",
         **overrides,
     ) -> Extractor:
         """Load a directory written by ``scripts/train.py`` (or any token-classification checkpoint).
@@ -151,10 +175,12 @@ class Extractor:
         None keeps float32, "auto" takes bfloat16 only where the device computes it in hardware
         (:func:`fast_bfloat16`). bfloat16 is about twice as fast on CPUs with AVX-512 BF16 or AMX (and on
         recent GPUs) and slower elsewhere. ``quantize="int8"`` runs the entity model's linear layers in
-        int8 on a CPU (:func:`quantize_int8`), the fast path on CPUs without BF16. ``runtime="onnx"`` runs
-        the entity model on ONNX Runtime instead of PyTorch (CPU only; float32, or int8 with ``quantize``),
-        exporting the checkpoint once into a cache (:mod:`indonews.ort`). The README's benchmark gives the
-        speed and F1 cost of each. The relation model stays float32 on PyTorch.
+        int8 on a CPU (:func:`quantize_int8`). ``runtime="onnx"`` runs the entity model on ONNX Runtime
+        instead of PyTorch (CPU only; float32, or int8 with ``quantize``), exporting the checkpoint once into
+        a cache (:mod:`indonews.ort`). The default ``runtime="auto"`` (:func:`resolve_runtime`) takes ONNX
+        Runtime on a CPU when it is installed and no other ``dtype`` is asked for, and falls back to PyTorch
+        with a warning when the export fails; ``runtime="torch"`` keeps PyTorch. The README's benchmark
+        gives the speed and F1 cost of each. The relation model stays float32 on PyTorch.
         """
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -162,8 +188,8 @@ class Extractor:
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
         target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if runtime not in RUNTIMES:
-            raise ValueError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+        chosen = runtime == "auto"
+        runtime = resolve_runtime(runtime, target, dtype)
         if runtime == "onnx":
             if device is None:
                 target = torch.device("cpu")
@@ -190,11 +216,17 @@ class Extractor:
 
             kwargs["relations"] = RelationPredictor.from_pretrained(model_dir / RELATIONS_DIR, device="cpu")
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        model = None
         if runtime == "onnx":
-            from indonews.ort import OnnxTokenClassifier
+            from indonews.ort import OnnxExportError, OnnxTokenClassifier
 
-            model = OnnxTokenClassifier.from_pretrained(model_dir, quantize=quantize)
-        else:
+            try:
+                model = OnnxTokenClassifier.from_pretrained(model_dir, quantize=quantize)
+            except OnnxExportError as exc:
+                if not chosen:
+                    raise
+                warnings.warn(f"{exc}; running on PyTorch instead (runtime='torch' skips the export)", stacklevel=2)
+        if model is None:
             model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=resolve_dtype(dtype, target))
             if quantize == "int8":
                 model = quantize_int8(model)
