@@ -93,14 +93,14 @@ def clean_errors(fn):
 
     Hydra would print a stack trace for them; SystemExit passes through it untouched.
     """
-    from indonews.backbone import BackboneUnavailable
+    from indonews.backbone import BackboneMismatch, BackboneUnavailable
     from indonews.schema import CorpusError
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (BackboneUnavailable, CorpusError, FileNotFoundError, NotADirectoryError) as exc:
+        except (BackboneUnavailable, BackboneMismatch, CorpusError, FileNotFoundError, NotADirectoryError) as exc:
             raise SystemExit(f"error: {exc}") from None
 
     return wrapper

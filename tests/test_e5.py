@@ -282,3 +282,23 @@ def test_offsets_on_indonesian_text_with_punctuation_digits_and_dates(e5_backbon
     assert got[25] == "B-VENUE" and got[32] == "B-DATE"
     assert all(got[at(x)] == "I-DATE" for x in ("(14", "pukul", "07", "WIB"))
     assert got[at("lancar")] == "O" and got[at("Baca")] == "O" and got[at("Rp3")] == "O"
+
+
+def test_a_built_backbone_is_checked_against_the_config_that_reuses_it(handmade, tmp_path, caplog):
+    from indonews.backbone import BackboneMismatch, build_backbone, ensure_backbone
+    from indonews.schema import Document, write_jsonl
+
+    path, _ = handmade
+    corpus = tmp_path / "train.jsonl"
+    write_jsonl([Document(id="a", text="aku, kau")], corpus)
+    build = {"kind": "e5small", "source": str(path), "prune": True, "num_hidden_layers": None, "use_nlp_id": False}
+    out = tmp_path / "e5"
+    build_backbone(out, build, corpus)
+    assert ensure_backbone(str(out), build, corpus) == str(out)  # same recipe, same text: reused silently
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    with pytest.raises(BackboneMismatch, match=r"num_hidden_layers=None \(config: 1\).*model.name_or_path"):
+        ensure_backbone(str(out), dict(build, num_hidden_layers=1), corpus)
+    write_jsonl([Document(id="a", text="aku, kau, dia")], corpus)  # the corpus changed since the build
+    with caplog.at_level("WARNING", logger="indonews.backbone"):
+        ensure_backbone(str(out), build, corpus)
+    assert "built from other corpus text" in caplog.text

@@ -18,10 +18,15 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+BUILD_FILE = "indonews_backbone.json"  # where an offline backbone came from and how it was built, beside it
 
 
 class BackboneUnavailable(RuntimeError):
     """The backbone is neither a local directory nor reachable/cached on the hub."""
+
+
+class BackboneMismatch(ValueError):
+    """A built backbone directory was built from another ``build`` section than the config now gives."""
 
 
 def _hub_cached(repo_id: str) -> bool:
@@ -339,17 +344,88 @@ def build_backbone(
     opts = dict(build)
     kind = opts.pop("kind", "tiny")
     use_nlp_id = opts.pop("use_nlp_id", True)
+    text_files = _text_files(build, train_file, vocab_files)
     if kind == "tiny":
         texts = tiny_pretraining_texts(train_file, use_nlp_id, cache_dir)
-        return build_tiny_backbone(out_dir, texts, TinySpec(**opts), resume=resume)
-    if kind == "e5small":
+        out = build_tiny_backbone(out_dir, texts, TinySpec(**opts), resume=resume)
+    elif kind == "e5small":
         from indonews.e5 import E5Spec, build_e5_backbone, e5_pruning_texts, e5_source
 
         spec = E5Spec(**opts)
         e5_source(spec)  # a missing package or a bad file says so before any text is read
-        texts = e5_pruning_texts(vocab_files or [train_file], use_nlp_id, cache_dir) if spec.prune else []
-        return build_e5_backbone(out_dir, texts, spec)
-    raise ValueError(f"model.build.kind must be 'tiny' or 'e5small', not {kind!r}")
+        texts = e5_pruning_texts(text_files, use_nlp_id, cache_dir) if spec.prune else []
+        out = build_e5_backbone(out_dir, texts, spec)
+    else:
+        raise ValueError(f"model.build.kind must be 'tiny' or 'e5small', not {kind!r}")
+    _record_recipe(Path(out), build, text_files)
+    return Path(out)
+
+
+def _text_files(build: dict, train_file, vocab_files: Sequence) -> list[Path]:
+    """The corpus files a build reads text from: the training split (tiny), or ``vocab_files`` (e5small)."""
+    if build.get("kind", "tiny") == "e5small":
+        files = list(vocab_files) or [train_file]
+        return [Path(f) for f in files if f] if build.get("prune", True) else []
+    return [Path(train_file)] if train_file else []
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _record_recipe(out_dir: Path, build: dict, text_files: Sequence[Path]) -> None:
+    """Add the ``build`` section and the digests of the text read to the directory's build file."""
+    import json
+
+    path = out_dir / BUILD_FILE
+    info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    info["recipe"] = {"build": dict(build), "text_sha256": [_digest(f) for f in text_files]}
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def check_recipe(
+    out_dir: str | Path, build: dict, train_file=None, vocab_files: Sequence = (), rebuild_hint: str = ""
+) -> None:
+    """Refuse a built backbone whose ``build`` section differs from ``build``; warn when its text changed.
+
+    A directory built before the recipe was recorded passes unchecked.
+    """
+    import json
+
+    path = Path(out_dir) / BUILD_FILE
+    if not path.exists():
+        return
+    recipe = json.loads(path.read_text(encoding="utf-8")).get("recipe")
+    if not recipe:
+        return
+    built = recipe.get("build", {})
+    changed = [
+        f"{k}={built.get(k)!r} (config: {build.get(k)!r})"
+        for k in sorted(set(built) | set(build))
+        if built.get(k) != build.get(k)
+    ]
+    hint = rebuild_hint or "python scripts/pretrain.py with the same model settings"
+    if changed:
+        raise BackboneMismatch(
+            f"{out_dir} was built with {', '.join(changed)}; rebuild it ({hint}) or point "
+            "model.name_or_path at another directory"
+        )
+    digests = [_digest(f) for f in _text_files(build, train_file, vocab_files)]
+    if digests != recipe.get("text_sha256", digests):
+        log.warning(
+            "%s was built from other corpus text than %s now holds (its vocabulary or pretraining predates the "
+            "change); rebuild it for the new text: %s",
+            out_dir,
+            ", ".join(str(f) for f in _text_files(build, train_file, vocab_files)),
+            hint,
+        )
 
 
 def ensure_backbone(
@@ -358,11 +434,15 @@ def ensure_backbone(
     train_file: str | Path | None = None,
     cache_dir: Path | None = None,
     vocab_files: Sequence[str | Path] = (),
+    rebuild_hint: str = "",
 ) -> str:
     """Return a loadable path or hub id for the backbone; a model config with a ``build`` section (the
-    offline backbones) is built locally on first use."""
+    offline backbones) is built locally on first use, and a built one is checked against it
+    (:func:`check_recipe`; ``rebuild_hint`` is the command the error and warning name)."""
     if build is not None and not Path(name_or_path).is_dir():
         log.info("building the %s backbone at %s (first use)", build.get("kind", "tiny"), name_or_path)
         build_backbone(name_or_path, build, train_file, vocab_files, cache_dir)
         return name_or_path
+    if build is not None:
+        check_recipe(name_or_path, build, train_file, vocab_files, rebuild_hint)
     return resolve_backbone(name_or_path)[0]

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indonews.backbone import BackboneUnavailable
+from indonews.backbone import BUILD_FILE, BackboneUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", QK // 2)])
 _DTYPES = {0: "f32", 1: "q4"}
 METASPACE = "\u2581"
 BASE_MODEL = "intfloat/multilingual-e5-small"
-BUILD_FILE = "indonews_backbone.json"  # where the backbone came from, written beside the weights
 
 _LAYER_TENSORS = {  # E5S1 name -> BertModel name, inside encoder.layer.<i>.
     "q": "attention.self.query",
