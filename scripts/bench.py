@@ -1,6 +1,7 @@
-"""Benchmark Extractor.predict against transformers' token-classification pipeline on one checkpoint.
+"""Benchmark Extractor.predict against transformers' token-classification pipeline, checkpoint by checkpoint.
 
     python scripts/bench.py models/tiny --base-random --docs 96 --train-steps 5 --scale 1,10 --out bench.json
+    python scripts/bench.py models/tiny models/e5small --systems extractor,extractor-torch,pipeline
 
 Each system runs in its own process (documents/s, tokens/s, peak RSS); the Markdown table goes to
 stdout and everything measured to --out. README.md, "Speed", explains the columns.
@@ -30,7 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model_dir", help="a token-classification checkpoint, e.g. models/tiny")
+    p.add_argument(
+        "model_dirs",
+        nargs="+",
+        metavar="model_dir",
+        help="token-classification checkpoints, e.g. models/tiny models/e5small",
+    )
     p.add_argument("--base-random", action="store_true", help="also a BERT-base-sized model with random weights")
     p.add_argument("--only-base", action="store_true", help="with --base-random: skip model_dir itself")
     p.add_argument("--data", default=str(ROOT / "data" / "test.jsonl"), help="JSONL whose texts are predicted")
@@ -62,11 +68,18 @@ def main(argv=None) -> dict:
         raise SystemExit(f"error: --repeat={a.repeat}: must be >= 1")
     if unknown:
         raise SystemExit(f"error: unknown system(s) {', '.join(sorted(unknown))}; choose from {', '.join(SYSTEMS)}")
-    if not (Path(a.model_dir) / "config.json").exists():
-        raise SystemExit(f"error: {a.model_dir}: no config.json; pass a model directory written by train.py")
-    models = [] if a.only_base else [(Path(a.model_dir).name, a.model_dir)]
-    if a.base_random:
-        base = build_random_base(random_base_dir(a.cache_dir, a.model_dir), a.model_dir)
+    for model_dir in a.model_dirs:
+        if not (Path(model_dir) / "config.json").exists():
+            raise SystemExit(f"error: {model_dir}: no config.json; pass a model directory written by train.py")
+    names = [Path(d).name for d in a.model_dirs]
+    if len(set(names)) < len(names):
+        raise SystemExit(
+            f"error: two model directories share a name ({', '.join(names)}); the tables tell them by name"
+        )
+    models = [] if a.only_base else list(zip(names, a.model_dirs))
+    first = a.model_dirs[0]
+    if a.base_random:  # a BERT-base-sized model with random weights and the first checkpoint's tokenizer
+        base = build_random_base(random_base_dir(a.cache_dir, first), first)
         models.append(("bert-base random", str(base)))
     report = benchmark(
         models,
@@ -77,7 +90,7 @@ def main(argv=None) -> dict:
         train_steps=a.train_steps,
         train_batch_size=a.train_batch_size,
         scale=[int(f) for f in a.scale.split(",") if f],
-        scale_model=a.model_dir,
+        scale_model=first,
         threads=a.threads,
         gold=load_gold(a.data, a.docs),
         repeat=a.repeat,

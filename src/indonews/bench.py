@@ -22,12 +22,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+# "extractor": Extractor.from_pretrained's defaults (runtime="auto": ONNX Runtime on a CPU where installed);
+# "-torch": on PyTorch (runtime="torch"), as every "-bf16" and PyTorch "-int8" system;
 # "-argmax": IOB2 argmax per word, as the pipeline decodes, instead of constrained Viterbi;
 # "-bf16": the entity model computes in bfloat16 (Extractor.from_pretrained(dtype="bfloat16"));
 # "-int8": its linear layers compute in int8 (Extractor.from_pretrained(quantize="int8"));
-# "-onnx": it runs on ONNX Runtime (Extractor.from_pretrained(runtime="onnx"), exported before timing)
+# "-onnx": it runs on ONNX Runtime (Extractor.from_pretrained(runtime="onnx")); exports are made before timing
 SYSTEMS = (
     "extractor",
+    "extractor-torch",
     "extractor-argmax",
     "extractor-bf16",
     "extractor-argmax-bf16",
@@ -41,6 +44,42 @@ SYSTEMS = (
 BASE_SIZE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
 BASE_VOCAB = 32000  # IndoBERT's vocabulary size
 BASE_SETTINGS = {"max_length": 512, "stride": 128, "constrained": True}  # as configs/model/indobert.yaml
+
+
+def system_options(system: str) -> dict:
+    """The :meth:`Extractor.from_pretrained` arguments that a system name stands for.
+
+    >>> system_options("extractor-argmax-onnx-int8")
+    {'dtype': None, 'quantize': 'int8', 'runtime': 'onnx', 'constrained': False}
+    >>> system_options("extractor")["runtime"], system_options("extractor-int8")["runtime"]
+    ('auto', 'torch')
+    """
+    if "-onnx" in system:
+        runtime = "onnx"
+    elif system in ("extractor", "extractor-argmax"):
+        runtime = "auto"
+    else:  # the pipeline needs the PyTorch model; -bf16 and -int8 name PyTorch's own kernels
+        runtime = "torch"
+    return {
+        "dtype": "bfloat16" if system.endswith("-bf16") else None,
+        "quantize": "int8" if system.endswith("-int8") else None,
+        "runtime": runtime,
+        "constrained": "-argmax" not in system,
+    }
+
+
+def onnx_exports(systems: Sequence[str]) -> list[str | None]:
+    """The ONNX exports (None: float32, "int8") that ``systems`` run on, on this machine's CPU."""
+    import torch
+
+    from indonews.predict import resolve_runtime
+
+    needed = set()
+    for system in systems:
+        opts = system_options(system)
+        if resolve_runtime(opts["runtime"], torch.device("cpu"), opts["dtype"]) == "onnx":
+            needed.add(opts["quantize"])
+    return sorted(needed, key=str)
 
 
 # -- documents --------------------------------------------------------------------------------------
@@ -189,15 +228,7 @@ def run_system(
 
     t0 = time.perf_counter()
     # entities only (relations=None): the pipeline has no relation model to load or run
-    ex = Extractor.from_pretrained(
-        model_dir,
-        device="cpu",
-        dtype="bfloat16" if system.endswith("-bf16") else None,
-        quantize="int8" if system.endswith("-int8") else None,
-        runtime="onnx" if "-onnx" in system else "torch",
-        constrained="-argmax" not in system,
-        relations=None,
-    )
+    ex = Extractor.from_pretrained(model_dir, device="cpu", relations=None, **system_options(system))
     if system == "pipeline":
         from transformers import pipeline
 
@@ -500,11 +531,10 @@ def benchmark(
         docs_file = write_texts(texts, work / "docs.jsonl")
         for name, model_dir in models:
             entry: dict = {"name": name, "model_dir": str(model_dir), "systems": {}, "agreement": {}}
-            exports = sorted({system.endswith("-int8") for system in systems if "-onnx" in system})
+            exports = onnx_exports(systems)
             if exports:  # once per checkpoint and scheme, cached: not part of any system's load time
                 entry["onnx_export_seconds"] = {
-                    ("int8" if int8 else "float32"): export_time(model_dir, "int8" if int8 else None, work, threads)
-                    for int8 in exports
+                    (quantize or "float32"): export_time(model_dir, quantize, work, threads) for quantize in exports
                 }
             # passes taken in rounds, every system once per round, each in a fresh process: a slow minute on
             # a shared machine then costs every system one pass, not one system all of its passes
