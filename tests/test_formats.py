@@ -277,6 +277,29 @@ def test_trim_shrinks_edge_punctuation_that_annotators_select():
     assert [e.text for e in from_conll("Jokowi\tB-LEADER\n,\tI-LEADER\n", trim=True)[0].entities] == ["Jokowi"]
 
 
+@pytest.mark.parametrize("fmt", ["conll", "label-studio", "doccano", "jsonl"])
+def test_every_reader_ignores_a_byte_order_mark(tmp_path, fmt):
+    """Windows tools write UTF-8 with a BOM; it must not stick to the first token, comment or record."""
+    doc = sample()
+    path = tmp_path / f"bom.{fmt}"
+    write_documents([doc], path, fmt)
+    plain = read_documents(path, fmt)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert [d.to_dict() for d in read_documents(path, fmt)] == [d.to_dict() for d in plain]
+    if fmt == "conll":
+        assert plain[0].id == "s1"  # the '# id = s1' line still names the document
+
+
+def test_conll_bom_before_docstart_does_not_make_a_document():
+    docs = from_conll("\ufeff-DOCSTART- -X- -X- O\n\nJokowi NNP B-NP B-LEADER\n", "x.conll")
+    assert [(d.id, d.text) for d in docs] == [("x-1", "Jokowi")]
+
+
+def test_conll_tolerates_trailing_tabs_and_spaces():
+    docs = from_conll("# id = a\t\nJokowi\tB-LEADER\t\ntiba\tO \t\n\t\n", "x.conll")
+    assert [(d.id, d.text, [e.text for e in d.entities]) for d in docs] == [("a", "Jokowi tiba", ["Jokowi"])]
+
+
 # ------------------------------------------------------------------------------------------- errors
 
 

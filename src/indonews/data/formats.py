@@ -55,8 +55,10 @@ def _write_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 def _read_text(path: str | os.PathLike) -> str:
+    # utf-8-sig: Windows tools (Notepad, Excel's CSV/TSV export) start files with a byte-order mark, which
+    # would otherwise become part of the first token or make the first line unreadable JSON
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
@@ -255,6 +257,7 @@ def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim
     ['Joko Widodo']
     """
     stem = Path(where).stem or "doc"
+    text = text.removeprefix("\ufeff")  # a byte-order mark read as text (see _read_text)
     docs: list[tuple[str, Document]] = []
     marked = False  # the file separates documents explicitly
     doc_id: str | None = None
@@ -273,7 +276,8 @@ def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim
         sents, sent, doc_id, doc_line = [], [], None, None
 
     for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        line = line.rstrip()  # a trailing tab or space would make an empty last column, read as the tag
+        if not line:
             if sent:
                 sents.append(sent)
                 sent = []
