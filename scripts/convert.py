@@ -7,7 +7,7 @@
 
 Formats: jsonl (the annotation format), conll, label-studio, doccano. They are inferred from the file
 names when obvious (.conll/.bio/.iob: conll, .json: label-studio, .jsonl: jsonl, or doccano when the
-input's first record looks like doccano); --from/--to override. Whatever the input, every document is
+input's first annotated record looks like doccano); --from/--to override. Whatever the input, every document is
 validated as the corpus is; a bad one is reported as ``file:line: field 'x': problem`` (``file: task N``
 for Label Studio), nothing is written and the exit status is 1. What the output format cannot hold
 (relations in CoNLL, scores in doccano) is reported as a warning. See docs/FORMATS.md.

@@ -25,6 +25,7 @@ from indonews.data.formats import (
 from indonews.schema import CorpusError, Document, Entity, Relation, read_jsonl, write_jsonl
 
 DEV = ROOT / "data" / "dev.jsonl"
+FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 
 
 @pytest.fixture(scope="module")
@@ -425,6 +426,24 @@ def test_guess_format_from_names_and_first_record(tmp_path):
         "label-studio",
         None,
     ]
+
+
+@pytest.mark.parametrize("name", ["doccano_seq.jsonl", "doccano_rel.jsonl"])
+def test_doccano_exports_starting_with_an_unannotated_record_are_detected(name):
+    assert guess_format(FIXTURES / name, reading=True) == "doccano"
+
+
+def test_guess_format_asks_the_next_record_when_the_first_has_no_entities(tmp_path):
+    empty, full = Document("a", "Halo."), sample()
+    ours = tmp_path / "ours.doccano.jsonl"
+    write_documents([empty, full], ours, "doccano")  # {"id": "a", "text": ..., "entities": [], "relations": []}
+    assert guess_format(ours, reading=True) == "doccano"
+    assert [spans(d) for d in read_documents(ours, "doccano")] == [[], spans(full)]
+    corpus = tmp_path / "corpus.jsonl"
+    write_jsonl([empty, full], corpus)
+    assert guess_format(corpus, reading=True) == "jsonl"
+    write_jsonl([empty], corpus)  # nothing tells: both readings give the same documents
+    assert guess_format(corpus, reading=True) == "jsonl"
 
 
 def test_losses_say_what_each_format_drops():

@@ -611,8 +611,8 @@ def guess_format(path: str | os.PathLike, reading: bool) -> str | None:
     """The format a file name implies (None when it does not say).
 
     ``.conll``/``.bio``/``.iob`` are CoNLL and ``.json`` is Label Studio. ``.jsonl`` is the annotation
-    format, except that an input whose first record looks like doccano (``label`` triples or entities with
-    ``start_offset``) is read as doccano.
+    format, except that an input whose records look like doccano is read as doccano: the first record whose
+    keys tell decides (see :func:`_jsonl_flavour`); records without entities or relations fit both.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -621,26 +621,47 @@ def guess_format(path: str | os.PathLike, reading: bool) -> str | None:
     if suffix != ".jsonl":
         return None
     if reading and path.is_file():
-        for _, _, obj in _first_json_line(path):
-            if isinstance(obj, dict) and _looks_doccano(obj):
-                return "doccano"
+        for obj in _json_records(path):
+            flavour = _jsonl_flavour(obj)
+            if flavour:
+                return flavour
     return "jsonl"
 
 
-def _first_json_line(path: Path) -> Iterator[tuple[int, str, Any]]:
+def _json_records(path: Path) -> Iterator[Any]:
     try:
-        for item in iter_json_lines(path):
-            yield item
-            return
+        for _, _, obj in iter_json_lines(path):
+            yield obj
     except (CorpusError, UnicodeDecodeError):
         return  # the real reader reports it with the right name
 
 
-def _looks_doccano(obj: dict[str, Any]) -> bool:
-    if isinstance(obj.get("label"), list) or isinstance(obj.get("labels"), list):
-        return True
-    ents = obj.get("entities")
-    return isinstance(ents, list) and bool(ents) and isinstance(ents[0], dict) and "start_offset" in ents[0]
+def _jsonl_flavour(obj: Any) -> str | None:
+    """'doccano' or 'jsonl' when a record's keys tell, None when it would read the same either way.
+
+    doccano's exports have ``label`` triples, or ``entities`` with ``start_offset`` and ``relations`` with
+    ``from_id``, numeric ids and a ``Comments`` column; the annotation format has ``start`` and ``head`` and
+    string ids. An unannotated record (``entities: []``) decides nothing, so the next record is asked.
+
+    >>> _jsonl_flavour({"id": 1, "text": "a", "entities": [], "relations": []})
+    'doccano'
+    >>> _jsonl_flavour({"id": "d1", "text": "a", "entities": [], "relations": []}) is None
+    True
+    """
+    if not isinstance(obj, dict):
+        return None
+    if "label" in obj or "labels" in obj or "Comments" in obj:
+        return "doccano"
+    items = [x for key in ("entities", "relations") if isinstance(obj.get(key), list) for x in obj[key]]
+    keys = {k for x in items if isinstance(x, dict) for k in x}
+    if keys & {"start_offset", "end_offset", "from_id", "to_id"}:
+        return "doccano"
+    if keys & {"start", "end", "head", "tail"}:
+        return "jsonl"
+    doc_id = obj.get("id")
+    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+        return "doccano"  # doccano numbers its records; the annotation format's ids are strings
+    return None
 
 
 def read_documents(path: str | os.PathLike, fmt: str, *, trim: bool = False, **options: Any) -> list[Document]:
