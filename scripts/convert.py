@@ -19,7 +19,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from indonews.data.formats import FORMATS, guess_format, losses, read_documents, write_documents
+from indonews.data.formats import (
+    FORMATS,
+    ImportReport,
+    guess_format,
+    load_label_map,
+    losses,
+    read_documents,
+    write_documents,
+)
 from indonews.schema import CorpusError
 
 
@@ -31,6 +39,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--to", dest="dst", choices=FORMATS, help="output format (default: from the file name)")
     ap.add_argument(
         "--trim", action="store_true", help="on import, shrink spans that start or end with white space or punctuation"
+    )
+    ap.add_argument(
+        "--label-map",
+        action="append",
+        default=[],
+        metavar="MAP",
+        help="import: foreign labels as ours, FOREIGN=OURS pairs (PERSON=LEADER,LOCATION=VENUE) or a YAML file "
+        "of 'FOREIGN: OURS' lines; entity and relation labels, case ignored (our own labels match in any case)",
+    )
+    ap.add_argument(
+        "--drop-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="import: leave out spans and relations with this label (repeat it, or join labels with commas); "
+        "how many were dropped is reported",
     )
     ap.add_argument(
         "--sentence-sep",
@@ -64,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"cannot tell the {what} format from {path.name!r}; give {flag} {{{','.join(FORMATS)}}}")
     if args.input.resolve() == args.output.resolve():
         ap.error("IN and OUT are the same file")
+    if src == "jsonl" and (args.label_map or args.drop_label):
+        ap.error("--label-map and --drop-label apply to conll, label-studio and doccano input, not jsonl")
+    try:
+        labels = load_label_map(args.label_map, args.drop_label)
+    except ValueError as exc:
+        ap.error(str(exc))
 
     read_opts: dict = {}
     if src == "conll":
@@ -77,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
         write_opts.update(from_name=args.ls_from_name, to_name=args.ls_to_name)
         write_opts["as_predictions"] = {"auto": None, "yes": True, "no": False}[args.ls_predictions]
 
+    report = ImportReport()
     try:
-        docs = read_documents(args.input, src, trim=args.trim, **read_opts)
+        docs = read_documents(args.input, src, trim=args.trim, labels=labels, report=report, **read_opts)
         write_documents(docs, args.output, dst, **write_opts)
     except (CorpusError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for note in report.lines():
+        print(f"note: {note}", file=sys.stderr)
     for warning in losses(docs, dst, args.doccano_style):
         print(f"warning: {warning}", file=sys.stderr)
     n_ent = sum(len(d.entities) for d in docs)

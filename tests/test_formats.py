@@ -10,11 +10,14 @@ import pytest
 from conftest import ROOT, SCRIPTS
 
 from indonews.data.formats import (
+    ImportReport,
+    LabelMap,
     conll_sentences,
     from_conll,
     from_doccano,
     from_label_studio,
     guess_format,
+    load_label_map,
     losses,
     read_documents,
     to_conll,
@@ -301,6 +304,103 @@ def test_conll_tolerates_trailing_tabs_and_spaces():
     assert [(d.id, d.text, [e.text for e in d.entities]) for d in docs] == [("a", "Jokowi tiba", ["Jokowi"])]
 
 
+# ------------------------------------------------------------------------------------------- label maps
+
+
+def surfaces(doc: Document) -> list[tuple[str, str]]:
+    return [(e.text, e.label) for e in sorted(doc.entities, key=lambda e: e.start)]
+
+
+def test_conll2003_export_with_foreign_labels_mapped_and_dropped():
+    report = ImportReport()
+    labels = load_label_map(["PER=LEADER,LOC=VENUE"], ["MISC"])
+    docs = read_documents(FIXTURES / "conll2003_bom.conll", "conll", labels=labels, report=report)
+    assert [d.id for d in docs] == ["conll2003_bom-1", "conll2003_bom-2"]
+    assert surfaces(docs[0]) == [("Joko Widodo", "LEADER"), ("Bali", "VENUE"), ("Anwar Ibrahim", "LEADER")]
+    assert surfaces(docs[1]) == [("Qatar", "VENUE")]
+    assert report.lines() == ["dropped 1 spans labelled 'MISC' (--drop-label)"]
+
+
+def test_doccano_exports_with_a_yaml_label_map():
+    labels = load_label_map([str(FIXTURES / "label_map.yaml")], ["MISC"])
+    report = ImportReport()
+    seq = read_documents(FIXTURES / "doccano_seq.jsonl", "doccano", labels=labels, report=report)
+    assert [surfaces(d) for d in seq] == [
+        [],
+        [("Joko Widodo", "LEADER"), ("Penajam Paser Utara", "VENUE"), ("Kamis (7/3)", "DATE")],  # 'Date' is ours
+        [("Retno Marsudi", "LEADER"), ("Wang Yi", "LEADER"), ("Beijing", "VENUE")],
+    ]
+    assert report.dropped_spans == {"MISC": 1}
+    rel = read_documents(FIXTURES / "doccano_rel.jsonl", "doccano", labels=labels)
+    assert [d.id for d in rel] == ["10", "11"]
+    assert sorted(relations(rel[1])) == [
+        ("AT", (0, 16, "LEADER"), (45, 57, "VENUE")),
+        ("MEET", (0, 16, "LEADER"), (25, 41, "LEADER")),
+        ("ON", (25, 41, "LEADER"), (59, 71, "DATE")),  # 'on_date: ON' stays a string, not YAML's true
+    ]
+
+
+def test_dropping_a_label_drops_the_relations_on_its_spans_and_counts_them():
+    report = ImportReport()
+    labels = load_label_map([str(FIXTURES / "label_map.yaml")], ["location", "on_date"])
+    doc = read_documents(FIXTURES / "doccano_rel.jsonl", "doccano", labels=labels, report=report)[1]
+    assert [label for _, label in surfaces(doc)] == ["LEADER", "LEADER", "DATE"]
+    assert [r.label for r in doc.relations] == ["MEET"]
+    assert report.lines() == [
+        "dropped 1 spans labelled 'LOCATION' (--drop-label)",
+        "dropped 1 relations labelled 'on_date' (--drop-label)",
+        "dropped 1 relations whose mention was dropped",
+    ]
+
+
+def test_our_own_labels_match_in_any_case():
+    doc = from_doccano(
+        [
+            {
+                "text": "Jokowi tiba di Bali, Senin.",
+                "entities": [
+                    {"id": 1, "label": "leader", "start_offset": 0, "end_offset": 6},
+                    {"id": 2, "label": "Venue", "start_offset": 15, "end_offset": 19},
+                ],
+                "relations": [{"from_id": 1, "to_id": 2, "type": "at"}],
+            }
+        ]
+    )[0]
+    assert surfaces(doc) == [("Jokowi", "LEADER"), ("Bali", "VENUE")] and doc.relations[0].label == "AT"
+    assert surfaces(from_conll("Senin\tb-date\n")[0]) == [("Senin", "DATE")]
+
+
+def test_unmapped_labels_stay_an_error_that_points_to_the_label_map(tmp_path):
+    with pytest.raises(CorpusError, match=r"doccano_rel.jsonl:2: field 'entities\[0\].label': unknown label 'PERSON'"):
+        read_documents(FIXTURES / "doccano_rel.jsonl", "doccano")
+    labels = LabelMap({"PERSON": "LEADER", "LOCATION": "VENUE"})
+    with pytest.raises(CorpusError, match=r"field 'relations\[0\].type': unknown relation 'meets' .*--label-map"):
+        read_documents(FIXTURES / "doccano_rel.jsonl", "doccano", labels=labels)
+    with pytest.raises(CorpusError, match=r"field 'tag': 'X' means MEET, which is not a label"):
+        from_conll("Jokowi\tB-X\n", labels=LabelMap({"X": "MEET"}))
+
+
+@pytest.mark.parametrize(
+    "specs, drops, message",
+    [
+        (["PER=PERSON"], [], r"'PERSON' is not one of LEADER, VENUE, DATE, MEET, AT, ON"),
+        (["PER=LEADER,per=VENUE"], [], r"'per' is mapped to both LEADER and VENUE"),
+        (["PER"], [], r"'PER' is neither a file nor FOREIGN=OURS pairs"),
+        (["=LEADER"], [], r"expected FOREIGN=OURS, got '=LEADER'"),
+    ],
+)
+def test_bad_label_maps_are_refused(specs, drops, message):
+    with pytest.raises(ValueError, match=message):
+        load_label_map(specs, drops)
+
+
+def test_a_label_map_file_must_be_a_mapping(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text("- PER\n- LOC\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"map.yaml: expected a mapping"):
+        load_label_map([str(path)])
+
+
 # ------------------------------------------------------------------------------------------- errors
 
 
@@ -351,7 +451,10 @@ def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
             r"task 0: field 'annotations\[0\].result\[0\]': start/end: offsets 0..20 outside",
         ),
         ([ls_task([ls_region(text="Joko")])], r"field 'annotations\[0\].result\[0\]': text: 'Joko' differs"),
-        ([ls_task([ls_region(labels=["PER"])])], r"field 'annotations\[0\].result\[0\]': label: unknown label 'PER'"),
+        (
+            [ls_task([ls_region(labels=["PER"])])],
+            r"field 'annotations\[0\].result\[0\].value.labels\[0\]': unknown label 'PER' .*--label-map",
+        ),
         (
             [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r2", "labels": ["AT"]}])],
             r"field 'annotations\[0\].result\[1\]': tail: points to missing entity id 'r2'",
@@ -497,9 +600,24 @@ def test_cli_bad_input_exits_1_without_traceback_or_output(tmp_path):
     proc = convert(bad, out)
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
-    assert "bad.json: task 0: field 'annotations[0].result[0]': label: unknown label 'PER'" in proc.stderr
+    assert "bad.json: task 0: field 'annotations[0].result[0].value.labels[0]': unknown label 'PER'" in proc.stderr
     assert out.read_text(encoding="utf-8") == "keep me\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "out.jsonl"]
+
+
+def test_cli_maps_and_drops_labels_and_says_so(tmp_path):
+    out = tmp_path / "out.jsonl"
+    src = FIXTURES / "conll2003_bom.conll"
+    proc = convert(src, out)
+    assert proc.returncode == 1 and "unknown label 'PER'" in proc.stderr and "--label-map" in proc.stderr
+    proc = convert(src, out, "--label-map", "PER=LEADER", "--label-map", "loc=venue", "--drop-label", "MISC")
+    assert proc.returncode == 0, proc.stderr
+    assert "note: dropped 1 spans labelled 'MISC' (--drop-label)" in proc.stderr
+    assert [len(d.entities) for d in read_jsonl(out)] == [3, 1]
+    proc = convert(src, out, "--label-map", "PER=nobody")
+    assert proc.returncode == 2 and "'nobody' is not one of" in proc.stderr
+    proc = convert(DEV, tmp_path / "x.json", "--drop-label", "DATE")
+    assert proc.returncode == 2 and "not jsonl" in proc.stderr
 
 
 def test_cli_refuses_unknown_formats_and_missing_files(tmp_path):

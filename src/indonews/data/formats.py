@@ -11,17 +11,20 @@ See docs/FORMATS.md for what each format keeps and loses.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from indonews.ner.alignment import spans_to_tags, tags_to_spans
 from indonews.schema import (
     ENTITY_LABELS,
+    RELATION_LABELS,
     CorpusError,
     Document,
     bad_edge,
@@ -66,13 +69,17 @@ def _read_text(path: str | os.PathLike) -> str:
 _FIELD = re.compile(r"^(entities|relations)\[(\d+)\]")
 
 
-def _finish(obj: dict[str, Any], where: str, trim: bool) -> Document:
-    """Trim spans if asked, put MEET heads first (the guideline's order), then validate as the corpus is.
+def _finish(obj: dict[str, Any], where: str, trim: bool, report: ImportReport) -> Document:
+    """Remove dropped spans, trim spans if asked, put MEET heads first (the guideline's order), then validate
+    as the corpus is.
 
-    An entity or relation dict may carry ``_src``, the field it came from in the input format
+    An entity whose ``label`` is None was dropped by the label map (the reader counted it); relations on it
+    go too, counted. An entity or relation dict may carry ``_src``, the field it came from in the input format
     (``annotations[0].result[3]``); errors name that field instead of the annotation format's.
     """
     text = obj["text"]
+    gone = {e.get("id") for e in obj["entities"] if e.get("label") is None}
+    obj["entities"] = [e for e in obj["entities"] if e.get("label") is not None]
     if trim and isinstance(text, str):
         kept = []
         for e in obj["entities"]:
@@ -80,11 +87,16 @@ def _finish(obj: dict[str, Any], where: str, trim: bool) -> Document:
             if isinstance(s, int) and isinstance(t, int) and 0 <= s < t <= len(text) and bad_edge(text[s:t]):
                 s, t = trim_span(text, s, t)
                 if s == t:
-                    continue  # nothing but punctuation: the span goes, and relations on it fail below
+                    gone.add(e.get("id"))  # nothing but punctuation: the span goes, and relations on it
+                    continue
                 e = {**e, "start": s, "end": t}
                 e.pop("text", None)
             kept.append(e)
         obj["entities"] = kept
+    if gone:
+        rels = [r for r in obj["relations"] if r.get("head") not in gone and r.get("tail") not in gone]
+        report.orphans += len(obj["relations"]) - len(rels)
+        obj["relations"] = rels
     src = {key: [x.pop("_src", None) for x in obj[key]] for key in ("entities", "relations")}
     starts = {e.get("id"): e.get("start") for e in obj["entities"]}
     for r in obj["relations"]:
@@ -126,6 +138,125 @@ def _int(value: Any, where: str, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise CorpusError(where, field, f"must be an integer, got {value!r}")
     return value
+
+
+# ---------------------------------------------------------------------------------------------- labels
+
+
+_OURS = {lab.casefold(): lab for lab in (*ENTITY_LABELS, *RELATION_LABELS)}
+
+
+class LabelMap:
+    """How an input's labels become ours: foreign labels mapped, labels dropped, and our own in any case.
+
+    Matching ignores case. A label that is neither mapped, dropped nor ours is an error naming the input's
+    field, so a typo in the map never turns into silently lost spans. One map serves entities and relations.
+
+    >>> m = LabelMap({"PER": "leader", "meets": "MEET"}, drop=["MISC"])
+    >>> [m.entity(x, "f", "tag") for x in ("Per", "date", "MISC")], m.relation("Meets", "f", "type")
+    (['LEADER', 'DATE', None], 'MEET')
+    """
+
+    def __init__(self, mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (), drop: Iterable[str] = ()):
+        self.mapping: dict[str, str] = {}
+        for foreign, ours in mapping.items() if isinstance(mapping, Mapping) else mapping:
+            target = _OURS.get(str(ours).strip().casefold())
+            if target is None:
+                raise ValueError(f"{foreign}={ours}: {ours!r} is not one of {', '.join(_OURS.values())}")
+            key = str(foreign).strip().casefold()
+            if self.mapping.get(key, target) != target:
+                raise ValueError(f"{foreign!r} is mapped to both {self.mapping[key]} and {target}")
+            self.mapping[key] = target
+        self.drop = frozenset(str(x).strip().casefold() for x in drop)  # wins over the map: one run's choice
+
+    def entity(self, label: Any, where: str, field: str) -> str | None:
+        """Our entity label for ``label``, None if it is dropped; CorpusError(where, field) if unknown."""
+        return self._resolve(label, ENTITY_LABELS, "label", where, field)
+
+    def relation(self, label: Any, where: str, field: str) -> str | None:
+        """Our relation label for ``label``, None if it is dropped; CorpusError(where, field) if unknown."""
+        return self._resolve(label, RELATION_LABELS, "relation", where, field)
+
+    def _resolve(self, label: Any, ours: tuple[str, ...], kind: str, where: str, field: str) -> str | None:
+        if not isinstance(label, str) or not label.strip():
+            raise CorpusError(where, field, f"expected a {kind} name, got {label!r}")
+        key = label.strip().casefold()
+        if key in self.drop:
+            return None
+        target = self.mapping.get(key, _OURS.get(key))
+        if target in ours:
+            return target
+        if target is not None:
+            problem = f"{label!r} means {target}, which is not a {kind} (expected one of {', '.join(ours)})"
+        else:
+            problem = (
+                f"unknown {kind} {label!r} (expected one of {', '.join(ours)}: "
+                f"map it with --label-map '{label}=<{kind.upper()}>' or drop it with --drop-label '{label}')"
+            )
+        raise CorpusError(where, field, problem)
+
+
+def load_label_map(specs: Iterable[str] = (), drops: Iterable[str] = ()) -> LabelMap:
+    """A :class:`LabelMap` from command-line values; ValueError names the value or file and the problem.
+
+    Each spec is a YAML file (a mapping ``FOREIGN: OURS``) or ``FOREIGN=OURS`` pairs joined by commas;
+    each drop is a label or several joined by commas.
+
+    >>> load_label_map(["PER=LEADER,LOC=VENUE"], ["MISC,O-ORG"]).mapping
+    {'per': 'LEADER', 'loc': 'VENUE'}
+    """
+    pairs: list[tuple[str, str]] = []
+    for spec in specs:
+        if Path(spec).is_file():
+            pairs.extend(_label_map_file(Path(spec)))
+        elif "=" in spec:
+            for item in filter(None, (x.strip() for x in spec.split(","))):
+                foreign, sep, ours = item.partition("=")
+                if not sep or not foreign.strip():
+                    raise ValueError(f"--label-map: expected FOREIGN=OURS, got {item!r}")
+                pairs.append((foreign.strip(), ours.strip()))
+        else:
+            raise ValueError(f"--label-map: {spec!r} is neither a file nor FOREIGN=OURS pairs")
+    dropped = [x.strip() for d in drops for x in d.split(",") if x.strip()]
+    try:
+        return LabelMap(pairs, dropped)
+    except ValueError as exc:
+        raise ValueError(f"--label-map: {exc}") from None
+
+
+def _label_map_file(path: Path) -> list[tuple[str, str]]:
+    import yaml  # PyYAML; Hydra needs it too
+
+    try:
+        # BaseLoader keeps every value a string: YAML 1.1 would read the relation label ON as True
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable YAML file ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"{path}: expected a mapping of foreign labels to ours, one 'FOREIGN: OURS' a line")
+    return [(k, v) for k, v in data.items()]
+
+
+@dataclasses.dataclass
+class ImportReport:
+    """What an import left out or changed without failing; :meth:`lines` says it for a person.
+
+    Readers add to one as they go (pass your own to see it); labels are counted as the input spells them.
+    """
+
+    dropped_spans: Counter[str] = dataclasses.field(default_factory=Counter)
+    dropped_relations: Counter[str] = dataclasses.field(default_factory=Counter)
+    orphans: int = 0  # relations on a mention that was dropped
+
+    def lines(self) -> list[str]:
+        """One line per kind of change, empty when the import kept everything as it was."""
+        out = []
+        for what, counts in (("spans", self.dropped_spans), ("relations", self.dropped_relations)):
+            for label, n in sorted(counts.items()):
+                out.append(f"dropped {n} {what} labelled {label!r} (--drop-label)")
+        if self.orphans:
+            out.append(f"dropped {self.orphans} relations whose mention was dropped")
+        return out
 
 
 # ---------------------------------------------------------------------------------------------- CoNLL
@@ -180,7 +311,7 @@ def to_conll(docs: Iterable[Document]) -> str:
     return "".join(out)
 
 
-_TAG = re.compile(r"^(?:O|([BIESLU])-(\S+))$")
+_TAG = re.compile(r"^(?:O|([BIESLU])-(\S+))$", re.IGNORECASE)
 _ID_COMMENT = re.compile(r"^#\s*(?:id|doc_id)\s*[=:]\s*(\S.*?)\s*$")
 
 
@@ -202,8 +333,19 @@ def _iob2(tags: Sequence[str]) -> list[str]:
     return out
 
 
+# The label of a tag that --drop-label drops: kept until spans are built, so an IOB span still ends where
+# the input says, under a name no input can spell.
+_DROPPED = "\0"
+
+
 def _conll_document(
-    sents: list[list[tuple[str, str, int]]], doc_id: str, path: str, line: int, sep: str, trim: bool
+    sents: list[list[tuple[str, str, int]]],
+    doc_id: str,
+    path: str,
+    line: int,
+    sep: str,
+    trim: bool,
+    report: ImportReport,
 ) -> Document:
     text_parts: list[str] = []
     offsets: list[tuple[int, int]] = []
@@ -232,6 +374,9 @@ def _conll_document(
     line_to = {o[1]: n for o, n in zip(offsets, lines) if o[1] > o[0]}
     entities = []
     for s, e, lab in tags_to_spans(tags, offsets):
+        if lab.startswith(_DROPPED):
+            report.dropped_spans[lab[len(_DROPPED) :]] += 1
+            continue
         surface = text[s:e]
         if not trim and bad_edge(surface):
             # name the line of the offending edge token
@@ -243,19 +388,29 @@ def _conll_document(
             )
         entities.append({"id": f"T{len(entities) + 1}", "start": s, "end": e, "label": lab})
     obj = {"id": doc_id, "text": text, "entities": entities, "relations": []}
-    return _finish(obj, f"{path}:{line}", trim)
+    return _finish(obj, f"{path}:{line}", trim, report)
 
 
-def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim: bool = False) -> list[Document]:
+def from_conll(
+    text: str,
+    where: str = "<conll>",
+    sentence_sep: str = "\n",
+    trim: bool = False,
+    *,
+    labels: LabelMap | None = None,
+    report: ImportReport | None = None,
+) -> list[Document]:
     """Documents from CoNLL/BIO columns: the token is the first column, the tag the last.
 
     A document starts at ``-DOCSTART-`` or at a ``# id = ...`` comment (which also names it); a file with
     neither holds one document per sentence. The text is rebuilt by joining tokens with single spaces and
-    sentences with ``sentence_sep``. Tags may be IOB2, IOB1, BIOES or BILOU.
+    sentences with ``sentence_sep``. Tags may be IOB2, IOB1, BIOES or BILOU; ``labels`` maps or drops theirs.
 
     >>> [d.entities[0].text for d in from_conll("# id = a\\nPresiden\\tO\\nJoko\\tB-LEADER\\nWidodo\\tI-LEADER\\n")]
     ['Joko Widodo']
     """
+    labels = labels or LabelMap()
+    report = report if report is not None else ImportReport()
     stem = Path(where).stem or "doc"
     text = text.removeprefix("\ufeff")  # a byte-order mark read as text (see _read_text)
     docs: list[tuple[str, Document]] = []
@@ -272,7 +427,7 @@ def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim
         if sents or doc_id is not None:  # a named document may be empty
             line = doc_line or sents[0][0][2]
             name = doc_id or f"{stem}-{len(docs) + 1}"
-            docs.append((f"{where}:{line}", _conll_document(sents, name, where, line, sentence_sep, trim)))
+            docs.append((f"{where}:{line}", _conll_document(sents, name, where, line, sentence_sep, trim, report)))
         sents, sent, doc_id, doc_line = [], [], None, None
 
     for n, line in enumerate(text.splitlines(), 1):
@@ -307,17 +462,19 @@ def from_conll(text: str, where: str = "<conll>", sentence_sep: str = "\n", trim
         tm = _TAG.match(tag)
         if not tm:
             raise CorpusError(f"{where}:{n}", "tag", f"{tag!r} is not O or B-/I-/E-/S-LABEL")
-        if tm.group(2) is not None and tm.group(2) not in ENTITY_LABELS:
-            raise CorpusError(
-                f"{where}:{n}", "tag", f"unknown label {tm.group(2)!r} (expected one of {', '.join(ENTITY_LABELS)})"
-            )
+        if tm.group(2) is None:
+            tag = "O"
+        else:
+            ours = labels.entity(tm.group(2), f"{where}:{n}", "tag")
+            tag = f"{tm.group(1).upper()}-{ours or _DROPPED + tm.group(2)}"
         sent.append((tok, tag, n))
     close_document()
     return _unique(docs)
 
 
-def read_conll(path: str | os.PathLike, sentence_sep: str = "\n", trim: bool = False) -> list[Document]:
-    return from_conll(_read_text(path), str(path), sentence_sep, trim)
+def read_conll(path: str | os.PathLike, sentence_sep: str = "\n", trim: bool = False, **kwargs: Any) -> list[Document]:
+    """:func:`from_conll` on a file; ``kwargs`` are its ``labels`` and ``report``."""
+    return from_conll(_read_text(path), str(path), sentence_sep, trim, **kwargs)
 
 
 def write_conll(docs: Iterable[Document], path: str | os.PathLike) -> None:
@@ -399,9 +556,18 @@ def _pick_result(task: dict[str, Any], where: str) -> tuple[str, list[Any]]:
 
 
 def label_studio_task_to_document(
-    task: Any, where: str, index: int = 0, text_key: str = "text", trim: bool = False
+    task: Any,
+    where: str,
+    index: int = 0,
+    text_key: str = "text",
+    trim: bool = False,
+    *,
+    labels: LabelMap | None = None,
+    report: ImportReport | None = None,
 ) -> Document:
     """One Label Studio task as a document; ``where`` names the task in errors."""
+    labels = labels or LabelMap()
+    report = report if report is not None else ImportReport()
     if not isinstance(task, dict):
         raise CorpusError(where, "<task>", "expected an object")
     data = task.get("data")
@@ -423,14 +589,17 @@ def label_studio_task_to_document(
             value = item.get("value")
             if not isinstance(value, dict):
                 raise CorpusError(where, f"{f}.value", "missing or not an object")
-            labels = value.get("labels")
-            if not isinstance(labels, list) or len(labels) != 1:
-                raise CorpusError(where, f"{f}.value.labels", f"expected exactly one label, got {labels!r}")
+            names = value.get("labels")
+            if not isinstance(names, list) or len(names) != 1:
+                raise CorpusError(where, f"{f}.value.labels", f"expected exactly one label, got {names!r}")
+            label = labels.entity(names[0], where, f"{f}.value.labels[0]")
+            if label is None:
+                report.dropped_spans[names[0]] += 1
             ent = {
                 "id": _doc_id(item.get("id")) or f"T{j + 1}",
                 "start": _int(value.get("start"), where, f"{f}.value.start"),
                 "end": _int(value.get("end"), where, f"{f}.value.end"),
-                "label": labels[0],
+                "label": label,
                 "_src": f,
             }
             if isinstance(value.get("text"), str):
@@ -439,40 +608,47 @@ def label_studio_task_to_document(
                 ent["score"] = item["score"]
             entities.append(ent)
         elif item.get("type") == "relation":
-            labels = item.get("labels")
-            if not isinstance(labels, list) or len(labels) != 1:
-                raise CorpusError(where, f"{f}.labels", f"expected exactly one of MEET, AT, ON, got {labels!r}")
+            names = item.get("labels")
+            if not isinstance(names, list) or len(names) != 1:
+                raise CorpusError(where, f"{f}.labels", f"expected exactly one of MEET, AT, ON, got {names!r}")
+            label = labels.relation(names[0], where, f"{f}.labels[0]")
+            if label is None:
+                report.dropped_relations[names[0]] += 1
+                continue
             head, tail = item.get("from_id"), item.get("to_id")
             if item.get("direction") == "left":
                 head, tail = tail, head
-            relations.append({"head": head, "tail": tail, "label": labels[0], "_src": f})
+            relations.append({"head": head, "tail": tail, "label": label, "_src": f})
         # other result types (choices, textarea, ...) carry nothing the format keeps
     entities.sort(key=lambda e: (e["start"], e["end"]))
     obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
-    return _finish(obj, where, trim)
+    return _finish(obj, where, trim, report)
 
 
 def from_label_studio(
-    tasks: Any, where: str = "<label-studio>", text_key: str = "text", trim: bool = False
+    tasks: Any, where: str = "<label-studio>", text_key: str = "text", trim: bool = False, **kwargs: Any
 ) -> list[Document]:
-    """Documents from a Label Studio JSON export (a list of tasks, or one task)."""
+    """Documents from a Label Studio JSON export (a list of tasks, or one task); ``kwargs`` go to
+    :func:`label_studio_task_to_document` (``labels``, ``report``)."""
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise CorpusError(where, "<file>", "expected a JSON list of tasks")
     return _unique(
-        (f"{where}: task {i}", label_studio_task_to_document(t, f"{where}: task {i}", i, text_key, trim))
+        (f"{where}: task {i}", label_studio_task_to_document(t, f"{where}: task {i}", i, text_key, trim, **kwargs))
         for i, t in enumerate(tasks)
     )
 
 
-def read_label_studio(path: str | os.PathLike, text_key: str = "text", trim: bool = False) -> list[Document]:
+def read_label_studio(
+    path: str | os.PathLike, text_key: str = "text", trim: bool = False, **kwargs: Any
+) -> list[Document]:
     raw = _read_text(path)
     try:
         tasks = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}:{exc.lineno}", "<file>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    return from_label_studio(tasks, str(path), text_key, trim)
+    return from_label_studio(tasks, str(path), text_key, trim, **kwargs)
 
 
 def write_label_studio(docs: Iterable[Document], path: str | os.PathLike, **kwargs: Any) -> None:
@@ -519,83 +695,123 @@ def _doccano_entity_id(value: Any) -> Any:
     return value
 
 
-def doccano_record_to_document(obj: Any, where: str, default_id: str, trim: bool = False) -> Document:
+def doccano_record_to_document(
+    obj: Any,
+    where: str,
+    default_id: str,
+    trim: bool = False,
+    *,
+    labels: LabelMap | None = None,
+    report: ImportReport | None = None,
+) -> Document:
     """One doccano record (either project type) as a document."""
+    labels = labels or LabelMap()
+    report = report if report is not None else ImportReport()
     if not isinstance(obj, dict):
         raise CorpusError(where, "<line>", "expected a JSON object")
     text = obj.get("text", obj.get("data"))
     if not isinstance(text, str):
         raise CorpusError(where, "text", "missing or not a string")
-    entities, relations = [], []
     if "entities" in obj:
-        raw = obj["entities"]
-        if not isinstance(raw, list):
-            raise CorpusError(where, "entities", "must be a list")
-        for i, e in enumerate(raw):
-            f = f"entities[{i}]"
-            if not isinstance(e, dict):
-                raise CorpusError(where, f, "expected an object")
-            eid = _doccano_entity_id(e.get("id", i + 1))
-            entities.append(
-                {
-                    "id": eid,
-                    "start": _int(e.get("start_offset"), where, f"{f}.start_offset"),
-                    "end": _int(e.get("end_offset"), where, f"{f}.end_offset"),
-                    "label": e.get("label"),
-                    "_src": f,
-                }
-            )
-        raw_rels = obj.get("relations", [])
-        if not isinstance(raw_rels, list):
-            raise CorpusError(where, "relations", "must be a list")
-        for i, r in enumerate(raw_rels):
-            if not isinstance(r, dict):
-                raise CorpusError(where, f"relations[{i}]", "expected an object")
-            relations.append(
-                {
-                    "head": _doccano_entity_id(r.get("from_id")),
-                    "tail": _doccano_entity_id(r.get("to_id")),
-                    "label": r.get("type"),
-                    "_src": f"relations[{i}]",
-                }
-            )
+        entities = _doccano_entities(obj["entities"], where, labels, report)
+        relations = _doccano_relations(obj.get("relations", []), where, labels, report)
     else:
-        key = "label" if "label" in obj else "labels"
-        raw = obj.get(key, [])
-        if not isinstance(raw, list):
-            raise CorpusError(where, key, "must be a list of [start, end, LABEL]")
-        for i, triple in enumerate(raw):
-            f = f"{key}[{i}]"
-            if not isinstance(triple, list) or len(triple) != 3:
-                raise CorpusError(where, f, f"expected [start, end, LABEL], got {triple!r}")
-            entities.append(
-                {
-                    "id": f"T{i + 1}",
-                    "start": _int(triple[0], where, f"{f}[0]"),
-                    "end": _int(triple[1], where, f"{f}[1]"),
-                    "label": triple[2],
-                    "_src": f,
-                }
-            )
+        entities, relations = _doccano_triples(obj, where, labels, report), []
     known = {"id", "text", "data", "label", "labels", "entities", "relations", "meta"}
     meta = dict(obj["meta"]) if isinstance(obj.get("meta"), dict) else {}
     meta.update({k: v for k, v in obj.items() if k not in known})
     doc_id = _doc_id(obj.get("id")) or default_id
     obj2 = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
-    return _finish(obj2, where, trim)
+    return _finish(obj2, where, trim, report)
 
 
-def from_doccano(records: Iterable[Any], where: str = "<doccano>", trim: bool = False) -> list[Document]:
-    """Documents from parsed doccano records (one per line of a doccano JSONL export)."""
+def _doccano_label(raw: Any, where: str, field: str, labels: LabelMap, report: ImportReport) -> str | None:
+    label = labels.entity(raw, where, field)
+    if label is None:
+        report.dropped_spans[raw] += 1
+    return label
+
+
+def _doccano_triples(obj: dict[str, Any], where: str, labels: LabelMap, report: ImportReport) -> list[dict]:
+    """The sequence-labelling project's ``label: [[start, end, LABEL], ...]``."""
+    key = "label" if "label" in obj else "labels"
+    raw = obj.get(key, [])
+    if not isinstance(raw, list):
+        raise CorpusError(where, key, "must be a list of [start, end, LABEL]")
+    entities = []
+    for i, triple in enumerate(raw):
+        f = f"{key}[{i}]"
+        if not isinstance(triple, list) or len(triple) != 3:
+            raise CorpusError(where, f, f"expected [start, end, LABEL], got {triple!r}")
+        entities.append(
+            {
+                "id": f"T{i + 1}",
+                "start": _int(triple[0], where, f"{f}[0]"),
+                "end": _int(triple[1], where, f"{f}[1]"),
+                "label": _doccano_label(triple[2], where, f"{f}[2]", labels, report),
+                "_src": f,
+            }
+        )
+    return entities
+
+
+def _doccano_entities(raw: Any, where: str, labels: LabelMap, report: ImportReport) -> list[dict]:
+    """The relation-extraction project's ``entities``."""
+    if not isinstance(raw, list):
+        raise CorpusError(where, "entities", "must be a list")
+    entities = []
+    for i, e in enumerate(raw):
+        f = f"entities[{i}]"
+        if not isinstance(e, dict):
+            raise CorpusError(where, f, "expected an object")
+        entities.append(
+            {
+                "id": _doccano_entity_id(e.get("id", i + 1)),
+                "start": _int(e.get("start_offset"), where, f"{f}.start_offset"),
+                "end": _int(e.get("end_offset"), where, f"{f}.end_offset"),
+                "label": _doccano_label(e.get("label"), where, f"{f}.label", labels, report),
+                "_src": f,
+            }
+        )
+    return entities
+
+
+def _doccano_relations(raw: Any, where: str, labels: LabelMap, report: ImportReport) -> list[dict]:
+    if not isinstance(raw, list):
+        raise CorpusError(where, "relations", "must be a list")
+    relations = []
+    for i, r in enumerate(raw):
+        f = f"relations[{i}]"
+        if not isinstance(r, dict):
+            raise CorpusError(where, f, "expected an object")
+        label = labels.relation(r.get("type"), where, f"{f}.type")
+        if label is None:
+            report.dropped_relations[r.get("type")] += 1
+            continue
+        relations.append(
+            {
+                "head": _doccano_entity_id(r.get("from_id")),
+                "tail": _doccano_entity_id(r.get("to_id")),
+                "label": label,
+                "_src": f,
+            }
+        )
+    return relations
+
+
+def from_doccano(records: Iterable[Any], where: str = "<doccano>", trim: bool = False, **kwargs: Any) -> list[Document]:
+    """Documents from parsed doccano records (one per line of a doccano JSONL export); ``kwargs`` go to
+    :func:`doccano_record_to_document` (``labels``, ``report``)."""
     return _unique(
-        (f"{where}:{n}", doccano_record_to_document(obj, f"{where}:{n}", f"line-{n}", trim))
+        (f"{where}:{n}", doccano_record_to_document(obj, f"{where}:{n}", f"line-{n}", trim, **kwargs))
         for n, obj in enumerate(records, 1)
     )
 
 
-def read_doccano(path: str | os.PathLike, trim: bool = False) -> list[Document]:
+def read_doccano(path: str | os.PathLike, trim: bool = False, **kwargs: Any) -> list[Document]:
     return _unique(
-        (where, doccano_record_to_document(obj, where, f"line-{n}", trim)) for n, where, obj in iter_json_lines(path)
+        (where, doccano_record_to_document(obj, where, f"line-{n}", trim, **kwargs))
+        for n, where, obj in iter_json_lines(path)
     )
 
 
@@ -664,8 +880,21 @@ def _jsonl_flavour(obj: Any) -> str | None:
     return None
 
 
-def read_documents(path: str | os.PathLike, fmt: str, *, trim: bool = False, **options: Any) -> list[Document]:
-    """Read any supported format; ``options`` go to the format's reader (``sentence_sep``, ``text_key``)."""
+def read_documents(
+    path: str | os.PathLike,
+    fmt: str,
+    *,
+    trim: bool = False,
+    labels: LabelMap | None = None,
+    report: ImportReport | None = None,
+    **options: Any,
+) -> list[Document]:
+    """Read any supported format; ``options`` go to the format's reader (``sentence_sep``, ``text_key``).
+
+    ``labels`` maps and drops the labels of the annotators' formats and ``report`` collects what the import
+    dropped or changed; the annotation format (jsonl) is read as it is, strictly.
+    """
+    options.update(labels=labels, report=report)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file")
     if fmt == "jsonl":
@@ -679,7 +908,7 @@ def read_documents(path: str | os.PathLike, fmt: str, *, trim: bool = False, **o
         return read_label_studio(path, trim=trim, **options)
     if fmt == "doccano":
         try:
-            return read_doccano(path, trim=trim)
+            return read_doccano(path, trim=trim, **options)
         except UnicodeDecodeError as exc:
             raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
