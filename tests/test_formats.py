@@ -40,6 +40,10 @@ def spans(doc: Document) -> list[tuple[int, int, str]]:
     return sorted((e.start, e.end, e.label) for e in doc.entities)
 
 
+def surfaces(doc: Document) -> list[tuple[str, str]]:
+    return [(e.text, e.label) for e in sorted(doc.entities, key=lambda e: e.start)]
+
+
 def relations(doc: Document) -> set[tuple]:
     """Relations by the spans they join (ids may change between formats); MEET is unordered."""
     at = {e.id: (e.start, e.end, e.label) for e in doc.entities}
@@ -304,11 +308,48 @@ def test_conll_tolerates_trailing_tabs_and_spaces():
     assert [(d.id, d.text, [e.text for e in d.entities]) for d in docs] == [("a", "Jokowi tiba", ["Jokowi"])]
 
 
+def test_trim_lists_every_span_it_shrinks_or_drops():
+    path = FIXTURES / "tabs_bom.conll"
+    with pytest.raises(CorpusError, match=r"tabs_bom.conll:9: field 'tag': span 'Istana Merdeka ,'"):
+        read_documents(path, "conll")
+    report = ImportReport()
+    docs = read_documents(path, "conll", trim=True, report=report)
+    assert [surfaces(d) for d in docs] == [
+        [("Prabowo", "LEADER"), ("Anwar", "LEADER"), ("Istana Merdeka", "VENUE"), ("Senin ( 12/5 )", "DATE")],
+        [("Mamasa", "VENUE")],
+    ]
+    assert report.trims == [
+        (f"{path}:1", "berita-1", "Istana Merdeka ,", "Istana Merdeka"),
+        (f"{path}:16", "berita-2", ")", None),
+    ]
+    assert report.lines() == [
+        f"trimmed {path}:1 (document 'berita-1'): 'Istana Merdeka ,' -> 'Istana Merdeka'",
+        f"trimmed {path}:16 (document 'berita-2'): ')' -> dropped",
+        "--trim shrank 1 spans and dropped 1",
+    ]
+
+
+def test_a_span_trimmed_away_takes_its_relations_along_and_says_so():
+    text = "Jokowi tiba di (Bali)."
+    rec = {
+        "text": text,
+        "entities": [
+            {"id": 1, "label": "LEADER", "start_offset": 0, "end_offset": 6},
+            {"id": 2, "label": "VENUE", "start_offset": 20, "end_offset": 22},  # ')."
+        ],
+        "relations": [{"from_id": 1, "to_id": 2, "type": "AT"}],
+    }
+    report = ImportReport()
+    doc = from_doccano([rec], "x.jsonl", trim=True, report=report)[0]
+    assert surfaces(doc) == [("Jokowi", "LEADER")] and not doc.relations
+    assert report.lines() == [
+        "trimmed x.jsonl:1 (document 'line-1'): ').' -> dropped",
+        "--trim shrank 0 spans and dropped 1",
+        "dropped 1 relations whose mention was dropped",
+    ]
+
+
 # ------------------------------------------------------------------------------------------- label maps
-
-
-def surfaces(doc: Document) -> list[tuple[str, str]]:
-    return [(e.text, e.label) for e in sorted(doc.entities, key=lambda e: e.start)]
 
 
 def test_conll2003_export_with_foreign_labels_mapped_and_dropped():
@@ -618,6 +659,13 @@ def test_cli_maps_and_drops_labels_and_says_so(tmp_path):
     assert proc.returncode == 2 and "'nobody' is not one of" in proc.stderr
     proc = convert(DEV, tmp_path / "x.json", "--drop-label", "DATE")
     assert proc.returncode == 2 and "not jsonl" in proc.stderr
+
+
+def test_cli_trim_lists_its_changes_on_stderr(tmp_path):
+    proc = convert(FIXTURES / "tabs_bom.conll", tmp_path / "out.jsonl", "--trim")
+    assert proc.returncode == 0, proc.stderr
+    assert "(document 'berita-2'): ')' -> dropped" in proc.stderr
+    assert "note: --trim shrank 1 spans and dropped 1" in proc.stderr
 
 
 def test_cli_refuses_unknown_formats_and_missing_files(tmp_path):

@@ -85,7 +85,9 @@ def _finish(obj: dict[str, Any], where: str, trim: bool, report: ImportReport) -
         for e in obj["entities"]:
             s, t = e.get("start"), e.get("end")
             if isinstance(s, int) and isinstance(t, int) and 0 <= s < t <= len(text) and bad_edge(text[s:t]):
+                old = text[s:t]
                 s, t = trim_span(text, s, t)
+                report.trims.append((where, str(obj["id"]), old, text[s:t] if s < t else None))
                 if s == t:
                     gone.add(e.get("id"))  # nothing but punctuation: the span goes, and relations on it
                     continue
@@ -247,10 +249,17 @@ class ImportReport:
     dropped_spans: Counter[str] = dataclasses.field(default_factory=Counter)
     dropped_relations: Counter[str] = dataclasses.field(default_factory=Counter)
     orphans: int = 0  # relations on a mention that was dropped
+    # --trim: where, document id, the span before and after (None: nothing was left, the span was dropped)
+    trims: list[tuple[str, str, str, str | None]] = dataclasses.field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """One line per kind of change, empty when the import kept everything as it was."""
+        """Each trimmed span, then one line per kind of change; empty when the import kept everything as it was."""
         out = []
+        for where, doc_id, old, new in self.trims:
+            out.append(f"trimmed {where} (document {doc_id!r}): {old!r} -> {'dropped' if new is None else repr(new)}")
+        if self.trims:
+            n_dropped = sum(new is None for *_, new in self.trims)
+            out.append(f"--trim shrank {len(self.trims) - n_dropped} spans and dropped {n_dropped}")
         for what, counts in (("spans", self.dropped_spans), ("relations", self.dropped_relations)):
             for label, n in sorted(counts.items()):
                 out.append(f"dropped {n} {what} labelled {label!r} (--drop-label)")
