@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         "entities carry scores (auto, the default)",
     )
     ap.add_argument("--ls-from-name", default="label", help="Label Studio: the <Labels> name (default: label)")
-    ap.add_argument("--ls-to-name", default="text", help="Label Studio: the <Text> name (default: text)")
+    ap.add_argument(
+        "--ls-to-name",
+        default="text",
+        help="Label Studio: the <Text> name; on import only regions on it are read (default: text)",
+    )
     ap.add_argument("--ls-text-key", default="text", help="Label Studio import: the task data key holding the text")
     args = ap.parse_args(argv)
 
@@ -99,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if src == "conll":
         read_opts["sentence_sep"] = "\n" if args.sentence_sep == "newline" else " "
     if src == "label-studio":
-        read_opts["text_key"] = args.ls_text_key
+        read_opts.update(text_key=args.ls_text_key, to_name=args.ls_to_name)
     write_opts: dict = {}
     if dst == "doccano":
         write_opts["style"] = args.doccano_style

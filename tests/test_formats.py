@@ -268,6 +268,54 @@ def test_label_studio_import_prefers_annotations_then_predictions_and_reads_rela
     assert [e.text for e in docs[1].entities] == ["Anwar"] and not docs[2].entities
 
 
+LS_EXPORT = FIXTURES / "label_studio.json"
+LS_LABELS = load_label_map([str(FIXTURES / "label_map.yaml")])
+
+
+def test_label_studio_export_merges_controls_and_skips_other_fields():
+    report = ImportReport()
+    docs = read_documents(LS_EXPORT, "label-studio", labels=LS_LABELS, report=report)
+    assert [d.id for d in docs] == ["101", "102", "103", "104", "105"]
+    first = docs[0]
+    assert surfaces(first) == [
+        ("Prabowo Subianto", "LEADER"),  # 'Person' on control 'label' and 'Leader' on 'role': one span
+        ("Anthony\nAlbanese", "LEADER"),  # value.text holds a newline, escaped in the JSON file
+        ("Istana Bogor", "VENUE"),
+        ("Senin (12/5)", "DATE"),
+    ]
+    assert [e.id for e in first.entities] == ["pr_Q1", "al_W2", "ib_E3", "sn_R4"]
+    assert sorted((r.label, r.head, r.tail) for r in first.relations) == [
+        ("AT", "pr_Q1", "ib_E3"),  # drawn from the venue with direction 'left'
+        ("MEET", "pr_Q1", "al_W2"),
+    ]
+    assert first.meta == {"judul": "Prabowo terima Albanese"}
+    assert surfaces(docs[4]) == [("Prabowo", "LEADER")]
+    assert report.skipped_regions == {("labels", "judul"): 1, ("hypertextlabels", "html"): 1}
+    assert (report.unlabelled_relations, report.orphans) == (1, 1)
+    assert report.lines() == [
+        "skipped 1 hypertextlabels regions on 'html': not the text control (see --ls-to-name)",
+        "skipped 1 labels regions on 'judul': not the text control (see --ls-to-name)",
+        "skipped 1 relations without a label",
+        "dropped 1 relations whose mention was dropped or skipped",
+    ]
+
+
+def test_label_studio_to_name_picks_the_text_control():
+    tasks = json.loads(LS_EXPORT.read_text(encoding="utf-8"))[:1]
+    doc = from_label_studio(tasks, text_key="judul", to_name="judul", labels=LS_LABELS)[0]
+    assert doc.text == "Prabowo terima Albanese" and surfaces(doc) == [("Prabowo", "LEADER")]
+
+
+def test_label_studio_value_text_may_differ_from_the_text_by_crlf_only():
+    text = "Dedi Mulyadi berpidato di Gedung\r\nSate."
+    value = {"start": 26, "end": 38, "text": "Gedung\nSate", "labels": ["VENUE"]}
+    task = {"data": {"text": text}, "annotations": [{"result": [{"id": "g", "type": "labels", "value": value}]}]}
+    assert surfaces(from_label_studio([task])[0]) == [("Gedung\r\nSate", "VENUE")]
+    value["text"] = "Gedung Sate"
+    with pytest.raises(CorpusError, match=r"'Gedung Sate' differs from text\[26:38\]"):
+        from_label_studio([task])
+
+
 def test_doccano_seq_labelling_import_keeps_extra_columns_as_meta():
     recs = [{"id": 3, "text": "Jokowi tiba di Bali.", "label": [[15, 19, "VENUE"], [0, 6, "LEADER"]], "topic": "x"}]
     doc = from_doccano(recs)[0]
@@ -345,7 +393,7 @@ def test_a_span_trimmed_away_takes_its_relations_along_and_says_so():
     assert report.lines() == [
         "trimmed x.jsonl:1 (document 'line-1'): ').' -> dropped",
         "--trim shrank 0 spans and dropped 1",
-        "dropped 1 relations whose mention was dropped",
+        "dropped 1 relations whose mention was dropped or skipped",
     ]
 
 
@@ -390,7 +438,7 @@ def test_dropping_a_label_drops_the_relations_on_its_spans_and_counts_them():
     assert report.lines() == [
         "dropped 1 spans labelled 'LOCATION' (--drop-label)",
         "dropped 1 relations labelled 'on_date' (--drop-label)",
-        "dropped 1 relations whose mention was dropped",
+        "dropped 1 relations whose mention was dropped or skipped",
     ]
 
 
@@ -481,7 +529,7 @@ def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
         ([{"data": {"txt": LS_TEXT}}], r"task 0: field 'data.text': missing or not a string"),
         (
             [ls_task([]), ls_task([ls_region(labels=["LEADER", "DATE"])])],
-            r"task 1: field 'annotations\[0\].result\[0\].value.labels': expected exactly one label",
+            r"task 1: field 'annotations\[0\].result\[0\].value.labels': conflicting labels DATE and LEADER",
         ),
         (
             [ls_task([ls_region(start="0")])],
@@ -498,11 +546,24 @@ def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
         ),
         (
             [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r2", "labels": ["AT"]}])],
-            r"field 'annotations\[0\].result\[1\]': tail: points to missing entity id 'r2'",
+            r"field 'annotations\[0\].result\[1\].to_id': no region with id 'r2' in this annotation",
         ),
         (
-            [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r1", "labels": []}])],
-            r"field 'annotations\[0\].result\[1\].labels': expected exactly one of MEET, AT, ON",
+            [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r1", "labels": ["at", "ON"]}])],
+            r"field 'annotations\[0\].result\[1\].labels': expected one of MEET, AT, ON, got AT and ON",
+        ),
+        (
+            [ls_task([ls_region(), {**ls_region(labels=["VENUE"]), "from_name": "kind"}])],
+            r"task 0: field 'annotations\[0\].result\[1\].value.labels': conflicting labels LEADER and VENUE "
+            r"\(\['VENUE'\] here; \['LEADER'\] in annotations\[0\].result\[0\]\)",
+        ),
+        (
+            [ls_task([ls_region(), ls_region(end=4)])],
+            r"field 'annotations\[0\].result\[1\].value': region 'r1' is 0..4 here but 0..6 in annotations",
+        ),
+        (
+            [ls_task([{**ls_region(), "type": "hypertextlabels", "to_name": "text"}])],
+            r"field 'annotations\[0\].result\[0\].type': 'hypertextlabels' regions cannot be read",
         ),
         (
             [ls_task([], id="a"), ls_task([], id="a")],

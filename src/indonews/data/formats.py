@@ -248,7 +248,10 @@ class ImportReport:
 
     dropped_spans: Counter[str] = dataclasses.field(default_factory=Counter)
     dropped_relations: Counter[str] = dataclasses.field(default_factory=Counter)
-    orphans: int = 0  # relations on a mention that was dropped
+    orphans: int = 0  # relations on a mention that was dropped, or on a Label Studio region that was skipped
+    # Label Studio: regions on another control than the text, by (result type, to_name)
+    skipped_regions: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
+    unlabelled_relations: int = 0  # Label Studio: arrows drawn without a relation label
     # --trim: where, document id, the span before and after (None: nothing was left, the span was dropped)
     trims: list[tuple[str, str, str, str | None]] = dataclasses.field(default_factory=list)
 
@@ -263,8 +266,12 @@ class ImportReport:
         for what, counts in (("spans", self.dropped_spans), ("relations", self.dropped_relations)):
             for label, n in sorted(counts.items()):
                 out.append(f"dropped {n} {what} labelled {label!r} (--drop-label)")
+        for (kind, to_name), n in sorted(self.skipped_regions.items()):
+            out.append(f"skipped {n} {kind} regions on {to_name!r}: not the text control (see --ls-to-name)")
+        if self.unlabelled_relations:
+            out.append(f"skipped {self.unlabelled_relations} relations without a label")
         if self.orphans:
-            out.append(f"dropped {self.orphans} relations whose mention was dropped")
+            out.append(f"dropped {self.orphans} relations whose mention was dropped or skipped")
         return out
 
 
@@ -571,12 +578,26 @@ def label_studio_task_to_document(
     text_key: str = "text",
     trim: bool = False,
     *,
+    to_name: str = "text",
     labels: LabelMap | None = None,
     report: ImportReport | None = None,
 ) -> Document:
-    """One Label Studio task as a document; ``where`` names the task in errors."""
+    """One Label Studio task as a document; ``where`` names the task in errors.
+
+    Only regions on the ``<Text>`` control named ``to_name`` count; regions on other controls are skipped
+    (counted in ``report``), and so are relations on them.
+    """
     labels = labels or LabelMap()
     report = report if report is not None else ImportReport()
+    text, doc_id, meta = _ls_task_data(task, where, index, text_key)
+    field, result = _pick_result(task, where)
+    entities, relations = _ls_result(result, field, text, where, to_name, labels, report)
+    obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
+    return _finish(obj, where, trim, report)
+
+
+def _ls_task_data(task: Any, where: str, index: int, text_key: str) -> tuple[str, str, dict[str, Any]]:
+    """The text, document id and meta of a task."""
     if not isinstance(task, dict):
         raise CorpusError(where, "<task>", "expected an object")
     data = task.get("data")
@@ -588,57 +609,131 @@ def label_studio_task_to_document(
     doc_id = _doc_id(data.get("id")) or _doc_id(task.get("id")) or f"task-{index}"
     meta = dict(data["meta"]) if isinstance(data.get("meta"), dict) else {}
     meta.update({k: v for k, v in data.items() if k not in (text_key, "id", "meta")})
-    field, result = _pick_result(task, where)
-    entities, relations = [], []
+    return text, doc_id, meta
+
+
+def _ls_result(
+    result: list[Any], field: str, text: str, where: str, to_name: str, labels: LabelMap, report: ImportReport
+) -> tuple[list[dict], list[dict]]:
+    """Entities and relations from one annotation's ``result``.
+
+    Results that share a region id are one span labelled by several controls (``<Labels name="label">`` and
+    ``<Labels name="role">`` on the same text): they are merged, and must agree on the label after mapping.
+    """
+    regions: dict[str, dict[str, Any]] = {}
+    skipped: set[Any] = set()  # ids of regions on other controls
+    rels: list[tuple[str, dict[str, Any]]] = []
     for j, item in enumerate(result):
         f = f"{field}[{j}]"
         if not isinstance(item, dict):
             raise CorpusError(where, f, "expected an object")
-        if item.get("type") == "labels":
-            value = item.get("value")
-            if not isinstance(value, dict):
-                raise CorpusError(where, f"{f}.value", "missing or not an object")
-            names = value.get("labels")
-            if not isinstance(names, list) or len(names) != 1:
-                raise CorpusError(where, f"{f}.value.labels", f"expected exactly one label, got {names!r}")
-            label = labels.entity(names[0], where, f"{f}.value.labels[0]")
-            if label is None:
-                report.dropped_spans[names[0]] += 1
-            ent = {
-                "id": _doc_id(item.get("id")) or f"T{j + 1}",
-                "start": _int(value.get("start"), where, f"{f}.value.start"),
-                "end": _int(value.get("end"), where, f"{f}.value.end"),
-                "label": label,
-                "_src": f,
-            }
-            if isinstance(value.get("text"), str):
-                ent["text"] = value["text"]
-            if isinstance(item.get("score"), (int, float)):
-                ent["score"] = item["score"]
-            entities.append(ent)
-        elif item.get("type") == "relation":
-            names = item.get("labels")
-            if not isinstance(names, list) or len(names) != 1:
-                raise CorpusError(where, f"{f}.labels", f"expected exactly one of MEET, AT, ON, got {names!r}")
-            label = labels.relation(names[0], where, f"{f}.labels[0]")
-            if label is None:
-                report.dropped_relations[names[0]] += 1
+        kind = item.get("type")
+        if kind == "relation":
+            rels.append((f, item))  # after the regions: a relation may come first in the list
+        elif isinstance(kind, str) and kind.endswith("labels"):
+            if item.get("to_name", to_name) != to_name:
+                report.skipped_regions[kind, str(item.get("to_name"))] += 1
+                skipped.add(item.get("id"))
                 continue
-            head, tail = item.get("from_id"), item.get("to_id")
-            if item.get("direction") == "left":
-                head, tail = tail, head
-            relations.append({"head": head, "tail": tail, "label": label, "_src": f})
-        # other result types (choices, textarea, ...) carry nothing the format keeps
-    entities.sort(key=lambda e: (e["start"], e["end"]))
-    obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
-    return _finish(obj, where, trim, report)
+            if kind != "labels":
+                raise CorpusError(
+                    where,
+                    f"{f}.type",
+                    f"{kind!r} regions cannot be read: their offsets are not positions in the plain text "
+                    "(label the text with <Labels> on a <Text> tag)",
+                )
+            _ls_add_region(regions, item, f, text, where, labels)
+        # other result types (choices, textarea, rating, ...) carry nothing the format keeps
+    for region in regions.values():
+        if region["label"] is None:
+            report.dropped_spans[region.pop("_names")[0]] += 1
+        region.pop("_names", None)
+    entities = sorted(regions.values(), key=lambda e: (e["start"], e["end"]))
+    relations = [r for f, item in rels if (r := _ls_relation(item, f, regions, skipped, where, labels, report))]
+    return entities, relations
+
+
+def _ls_add_region(
+    regions: dict[str, dict[str, Any]], item: dict[str, Any], f: str, text: str, where: str, labels: LabelMap
+) -> None:
+    """Add a ``labels`` result to ``regions`` (by region id), merged with an earlier result on the same id."""
+    value = item.get("value")
+    if not isinstance(value, dict):
+        raise CorpusError(where, f"{f}.value", "missing or not an object")
+    start = _int(value.get("start"), where, f"{f}.value.start")
+    end = _int(value.get("end"), where, f"{f}.value.end")
+    names = value.get("labels")
+    if not isinstance(names, list) or not names:
+        raise CorpusError(where, f"{f}.value.labels", f"expected a list of labels, got {names!r}")
+    ours = {labels.entity(name, where, f"{f}.value.labels[{k}]") for k, name in enumerate(names)} - {None}
+    rid = _doc_id(item.get("id")) or f"T{len(regions) + 1}"
+    region = regions.get(rid)
+    if region is None:
+        region = regions[rid] = {"id": rid, "start": start, "end": end, "label": None, "_names": [], "_src": f}
+        surface = value.get("text")
+        # Label Studio's value.text is checked against the text; a \r\n that it shows as \n is no mismatch
+        if isinstance(surface, str) and surface.replace("\r\n", "\n") != text[start:end].replace("\r\n", "\n"):
+            region["text"] = surface
+    elif (region["start"], region["end"]) != (start, end):
+        raise CorpusError(
+            where,
+            f"{f}.value",
+            f"region {rid!r} is {start}..{end} here but {region['start']}..{region['end']} in {region['_src']}",
+        )
+    if region["label"] is not None:
+        ours.add(region["label"])
+    if len(ours) > 1:
+        earlier = f"; {region['_names']!r} in {region['_src']}" if region["_names"] else ""
+        conflict = " and ".join(sorted(ours))
+        raise CorpusError(where, f"{f}.value.labels", f"conflicting labels {conflict} ({names!r} here{earlier})")
+    region["label"] = next(iter(ours), None)
+    region["_names"].extend(names)
+    if isinstance(item.get("score"), (int, float)) and "score" not in region:
+        region["score"] = item["score"]
+
+
+def _ls_relation(
+    item: dict[str, Any],
+    f: str,
+    regions: dict[str, dict[str, Any]],
+    skipped: set[Any],
+    where: str,
+    labels: LabelMap,
+    report: ImportReport,
+) -> dict[str, Any] | None:
+    """A ``relation`` result as a relation dict; None when it is left out (and counted)."""
+    names = item.get("labels")
+    if names is None or names == []:
+        report.unlabelled_relations += 1  # Label Studio lets an annotator draw an arrow and name nothing
+        return None
+    if not isinstance(names, list):
+        raise CorpusError(where, f"{f}.labels", f"expected a list of relation labels, got {names!r}")
+    ours = {labels.relation(name, where, f"{f}.labels[{k}]") for k, name in enumerate(names)} - {None}
+    if not ours:
+        report.dropped_relations[names[0]] += 1
+        return None
+    if len(ours) > 1:
+        raise CorpusError(where, f"{f}.labels", f"expected one of MEET, AT, ON, got {' and '.join(sorted(ours))}")
+    ends = {}
+    for key in ("from_id", "to_id"):
+        rid = item.get(key)
+        if rid in skipped:
+            report.orphans += 1
+            return None
+        if _doc_id(rid) not in regions:
+            raise CorpusError(where, f"{f}.{key}", f"no region with id {rid!r} in this annotation")
+        ends[key] = _doc_id(rid)
+    head, tail = ends["from_id"], ends["to_id"]
+    if item.get("direction") == "left":
+        head, tail = tail, head
+    return {"head": head, "tail": tail, "label": ours.pop(), "_src": f}
 
 
 def from_label_studio(
     tasks: Any, where: str = "<label-studio>", text_key: str = "text", trim: bool = False, **kwargs: Any
 ) -> list[Document]:
     """Documents from a Label Studio JSON export (a list of tasks, or one task); ``kwargs`` go to
-    :func:`label_studio_task_to_document` (``labels``, ``report``)."""
+    :func:`label_studio_task_to_document` (``to_name``, ``labels``, ``report``)."""
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
