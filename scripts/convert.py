@@ -22,6 +22,7 @@ from pathlib import Path
 from indonews.data.formats import (
     FORMATS,
     ImportReport,
+    check_annotation_choice,
     guess_format,
     load_label_map,
     losses,
@@ -29,6 +30,13 @@ from indonews.data.formats import (
     write_documents,
 )
 from indonews.schema import CorpusError
+
+
+def _annotation_choice(value: str) -> str:
+    try:
+        return check_annotation_choice(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
         help="Label Studio: the <Text> name; on import only regions on it are read (default: text)",
     )
     ap.add_argument("--ls-text-key", default="text", help="Label Studio import: the task data key holding the text")
+    ap.add_argument(
+        "--ls-annotation",
+        type=_annotation_choice,
+        default="first",
+        metavar="{first,last,all-agree,by-annotator=ID}",
+        help="Label Studio import: which annotation of a task to read: the first or last one, all-agree (only tasks "
+        "whose annotations all agree; the others are skipped and listed) or those of one annotator (user id or "
+        "email in completed_by); cancelled annotations never count (default: first)",
+    )
     args = ap.parse_args(argv)
 
     src = args.src or guess_format(args.input, reading=True)
@@ -103,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if src == "conll":
         read_opts["sentence_sep"] = "\n" if args.sentence_sep == "newline" else " "
     if src == "label-studio":
-        read_opts.update(text_key=args.ls_text_key, to_name=args.ls_to_name)
+        read_opts.update(text_key=args.ls_text_key, to_name=args.ls_to_name, annotation=args.ls_annotation)
     write_opts: dict = {}
     if dst == "doccano":
         write_opts["style"] = args.doccano_style

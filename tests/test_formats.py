@@ -297,6 +297,7 @@ def test_label_studio_export_merges_controls_and_skips_other_fields():
         "skipped 1 labels regions on 'judul': not the text control (see --ls-to-name)",
         "skipped 1 relations without a label",
         "dropped 1 relations whose mention was dropped or skipped",
+        "2 tasks have more than one annotation: read the first of each (--ls-annotation first)",
     ]
 
 
@@ -304,6 +305,46 @@ def test_label_studio_to_name_picks_the_text_control():
     tasks = json.loads(LS_EXPORT.read_text(encoding="utf-8"))[:1]
     doc = from_label_studio(tasks, text_key="judul", to_name="judul", labels=LS_LABELS)[0]
     assert doc.text == "Prabowo terima Albanese" and surfaces(doc) == [("Prabowo", "LEADER")]
+
+
+def ls_fixture(annotation: str) -> tuple[dict[str, Document], ImportReport]:
+    report = ImportReport()
+    docs = read_documents(LS_EXPORT, "label-studio", annotation=annotation, labels=LS_LABELS, report=report)
+    return {d.id: d for d in docs}, report
+
+
+def test_label_studio_annotation_first_and_last_never_read_a_cancelled_one():
+    first, report = ls_fixture("first")
+    assert surfaces(first["102"]) == [("Eri Cahyadi", "LEADER"), ("Surabaya", "VENUE")]  # [0] was cancelled
+    assert report.multi_annotated == 2 and not report.skipped_tasks
+    last, _ = ls_fixture("last")
+    assert surfaces(last["102"])[-1] == ("Selasa", "DATE")
+    assert list(first) == list(last) == ["101", "102", "103", "104", "105"]
+
+
+def test_label_studio_all_agree_skips_tasks_whose_annotators_differ_and_lists_them():
+    docs, report = ls_fixture("all-agree")
+    assert list(docs) == ["101", "103", "104", "105"]  # 103: other region ids, same spans and relation
+    assert [r.label for r in docs["103"].relations] == ["AT"]
+    assert report.skipped_tasks == [(f"{LS_EXPORT}: task 1", "its annotations differ (annotations[1], annotations[2])")]
+    assert report.lines()[-3:] == [
+        "2 tasks have more than one annotation: kept those whose annotations all agree (--ls-annotation all-agree)",
+        f"skipped {LS_EXPORT}: task 1: its annotations differ (annotations[1], annotations[2])",
+        "skipped 1 tasks (--ls-annotation all-agree)",
+    ]
+
+
+def test_label_studio_by_annotator_reads_one_annotator_and_skips_the_rest():
+    docs, report = ls_fixture("by-annotator=2")
+    assert list(docs) == ["102", "103", "105"]
+    assert surfaces(docs["102"])[-1] == ("Selasa", "DATE")
+    assert [why for _, why in report.skipped_tasks] == ["no annotation by annotator 2"] * 2  # 101, 104
+    docs, _ = ls_fixture("by-annotator=3")  # annotator 3 only cancelled task 102
+    assert not docs
+    task = {"data": {"text": LS_TEXT}, "annotations": [{"completed_by": {"id": 9, "email": "ani@x.id"}, "result": []}]}
+    assert from_label_studio([task], annotation="by-annotator=ani@x.id")[0].text == LS_TEXT
+    with pytest.raises(ValueError, match="expected first, last, all-agree or by-annotator=ID"):
+        from_label_studio([task], annotation="by-annotator=")
 
 
 def test_label_studio_value_text_may_differ_from_the_text_by_crlf_only():
@@ -727,6 +768,16 @@ def test_cli_trim_lists_its_changes_on_stderr(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "(document 'berita-2'): ')' -> dropped" in proc.stderr
     assert "note: --trim shrank 1 spans and dropped 1" in proc.stderr
+
+
+def test_cli_label_studio_annotation_choice(tmp_path):
+    out = tmp_path / "out.jsonl"
+    proc = convert(LS_EXPORT, out, "--label-map", FIXTURES / "label_map.yaml", "--ls-annotation", "all-agree")
+    assert proc.returncode == 0, proc.stderr
+    assert "note: skipped 1 tasks (--ls-annotation all-agree)" in proc.stderr
+    assert [d.id for d in read_jsonl(out)] == ["101", "103", "104", "105"]
+    proc = convert(LS_EXPORT, out, "--ls-annotation", "best")
+    assert proc.returncode == 2 and "by-annotator=ID" in proc.stderr
 
 
 def test_cli_refuses_unknown_formats_and_missing_files(tmp_path):

@@ -252,6 +252,9 @@ class ImportReport:
     # Label Studio: regions on another control than the text, by (result type, to_name)
     skipped_regions: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
     unlabelled_relations: int = 0  # Label Studio: arrows drawn without a relation label
+    multi_annotated: int = 0  # Label Studio: tasks with more than one annotation (not cancelled)
+    ls_annotation: str = "first"  # Label Studio: which of them was read
+    skipped_tasks: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # Label Studio: where, why
     # --trim: where, document id, the span before and after (None: nothing was left, the span was dropped)
     trims: list[tuple[str, str, str, str | None]] = dataclasses.field(default_factory=list)
 
@@ -272,6 +275,18 @@ class ImportReport:
             out.append(f"skipped {self.unlabelled_relations} relations without a label")
         if self.orphans:
             out.append(f"dropped {self.orphans} relations whose mention was dropped or skipped")
+        if self.multi_annotated:
+            choice = self.ls_annotation
+            how = {
+                "first": "read the first of each",
+                "last": "read the last of each",
+                "all-agree": "kept those whose annotations all agree",
+            }.get(choice, f"read those of annotator {choice.partition('=')[2]}")
+            out.append(f"{self.multi_annotated} tasks have more than one annotation: {how} (--ls-annotation {choice})")
+        for where, why in self.skipped_tasks:
+            out.append(f"skipped {where}: {why}")
+        if self.skipped_tasks:
+            out.append(f"skipped {len(self.skipped_tasks)} tasks (--ls-annotation {self.ls_annotation})")
         return out
 
 
@@ -551,24 +566,68 @@ def to_label_studio(
     return tasks
 
 
-def _pick_result(task: dict[str, Any], where: str) -> tuple[str, list[Any]]:
-    """The first annotation that was not cancelled, else the first prediction, else nothing."""
-    for key in ("annotations", "completions", "predictions"):
-        items = task.get(key)
-        if items is None:
-            continue
-        if not isinstance(items, list):
-            raise CorpusError(where, key, "must be a list")
-        for k, a in enumerate(items):
-            if not isinstance(a, dict):
-                raise CorpusError(where, f"{key}[{k}]", "expected an object")
-            if a.get("was_cancelled"):
-                continue
-            result = a.get("result", [])
-            if not isinstance(result, list):
-                raise CorpusError(where, f"{key}[{k}].result", "must be a list")
-            return f"{key}[{k}].result", result
-    return "result", []
+LS_ANNOTATION_CHOICES = ("first", "last", "all-agree", "by-annotator=ID")
+
+
+def check_annotation_choice(choice: str) -> str:
+    """``choice`` if it is one of :data:`LS_ANNOTATION_CHOICES` (with a real ID), else ValueError."""
+    if choice in ("first", "last", "all-agree") or (choice.startswith("by-annotator=") and choice[13:].strip()):
+        return choice
+    raise ValueError(f"expected first, last, all-agree or by-annotator=ID, got {choice!r}")
+
+
+def _ls_results(task: dict[str, Any], where: str, key: str) -> list[tuple[str, Any, list[Any]]]:
+    """``(field, completed_by, result)`` of each item under ``key`` that was not cancelled."""
+    items = task.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise CorpusError(where, key, "must be a list")
+    out = []
+    for k, a in enumerate(items):
+        if not isinstance(a, dict):
+            raise CorpusError(where, f"{key}[{k}]", "expected an object")
+        if a.get("was_cancelled"):
+            continue  # the annotator skipped the task: never an annotation
+        result = a.get("result", [])
+        if not isinstance(result, list):
+            raise CorpusError(where, f"{key}[{k}].result", "must be a list")
+        out.append((f"{key}[{k}].result", a.get("completed_by"), result))
+    return out
+
+
+def _by(completed_by: Any, who: str) -> bool:
+    """Whether ``completed_by`` (a user id, or an object with ``id`` and ``email`` in older exports) is ``who``."""
+    if isinstance(completed_by, dict):
+        return who in (str(completed_by.get("id")), completed_by.get("email"))
+    return str(completed_by) == who
+
+
+def _choose_results(
+    task: dict[str, Any], where: str, choice: str, report: ImportReport
+) -> list[tuple[str, list]] | str:
+    """The ``(field, result)`` pairs to read (several only for all-agree), or why the task is skipped.
+
+    Annotations (``completions`` in old exports) that were not cancelled count; a task without any is read
+    from its first prediction, if it has one, except under by-annotator.
+    """
+    annotations = _ls_results(task, where, "annotations") + _ls_results(task, where, "completions")
+    if len(annotations) > 1:
+        report.multi_annotated += 1
+    if choice.startswith("by-annotator="):
+        who = choice.partition("=")[2]
+        mine = [(f, result) for f, by, result in annotations if _by(by, who)]
+        return mine[:1] or f"no annotation by annotator {who}"
+    if not annotations:
+        return [(f, result) for f, _, result in _ls_results(task, where, "predictions")[:1]]
+    pairs = [(f, result) for f, _, result in annotations]
+    return {"first": pairs[:1], "last": pairs[-1:]}.get(choice, pairs)
+
+
+def _content(doc: Document) -> tuple:
+    """What annotators can agree on: spans, and relations by the spans they join (region ids differ)."""
+    at = {e.id: (e.start, e.end, e.label) for e in doc.entities}
+    return tuple(sorted(at.values())), tuple(sorted((r.label, at[r.head], at[r.tail]) for r in doc.relations))
 
 
 def label_studio_task_to_document(
@@ -579,21 +638,41 @@ def label_studio_task_to_document(
     trim: bool = False,
     *,
     to_name: str = "text",
+    annotation: str = "first",
     labels: LabelMap | None = None,
     report: ImportReport | None = None,
-) -> Document:
-    """One Label Studio task as a document; ``where`` names the task in errors.
+) -> Document | None:
+    """One Label Studio task as a document, or None when ``annotation`` skips it; ``where`` names the task.
 
     Only regions on the ``<Text>`` control named ``to_name`` count; regions on other controls are skipped
-    (counted in ``report``), and so are relations on them.
+    (counted in ``report``), and so are relations on them. ``annotation`` says which annotation to read when
+    there are several: ``first``, ``last``, ``all-agree`` (the task is skipped unless all give the same spans
+    and relations) or ``by-annotator=ID`` (a user id or email in ``completed_by``; skipped if none).
+    Cancelled annotations never count. Skipped tasks are listed in ``report``.
     """
+    check_annotation_choice(annotation)
     labels = labels or LabelMap()
     report = report if report is not None else ImportReport()
+    report.ls_annotation = annotation
     text, doc_id, meta = _ls_task_data(task, where, index, text_key)
-    field, result = _pick_result(task, where)
-    entities, relations = _ls_result(result, field, text, where, to_name, labels, report)
-    obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
-    return _finish(obj, where, trim, report)
+
+    def read(field: str, result: list[Any], rep: ImportReport) -> Document:
+        entities, relations = _ls_result(result, field, text, where, to_name, labels, rep)
+        obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": dict(meta)}
+        return _finish(obj, where, trim, rep)
+
+    chosen = _choose_results(task, where, annotation, report)
+    if isinstance(chosen, str):
+        report.skipped_tasks.append((where, chosen))
+        return None
+    if not chosen:
+        return read("result", [], report)
+    if len(chosen) > 1:  # all-agree: compare quietly, then count the kept one's changes once
+        if len({_content(read(f, result, ImportReport())) for f, result in chosen}) > 1:
+            fields = ", ".join(f.removesuffix(".result") for f, _ in chosen)
+            report.skipped_tasks.append((where, f"its annotations differ ({fields})"))
+            return None
+    return read(*chosen[0], report)
 
 
 def _ls_task_data(task: Any, where: str, index: int, text_key: str) -> tuple[str, str, dict[str, Any]]:
@@ -738,10 +817,11 @@ def from_label_studio(
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise CorpusError(where, "<file>", "expected a JSON list of tasks")
-    return _unique(
+    docs = (
         (f"{where}: task {i}", label_studio_task_to_document(t, f"{where}: task {i}", i, text_key, trim, **kwargs))
         for i, t in enumerate(tasks)
     )
+    return _unique((w, d) for w, d in docs if d is not None)
 
 
 def read_label_studio(
