@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for note in report.lines():
         print(f"note: {note}", file=sys.stderr)
+    if not docs:
+        print(f"warning: no documents read from {args.input}; {args.output} is empty", file=sys.stderr)
     for warning in losses(docs, dst, args.doccano_style):
         print(f"warning: {warning}", file=sys.stderr)
     n_ent = sum(len(d.entities) for d in docs)

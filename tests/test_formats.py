@@ -326,10 +326,11 @@ def test_label_studio_all_agree_skips_tasks_whose_annotators_differ_and_lists_th
     docs, report = ls_fixture("all-agree")
     assert list(docs) == ["101", "103", "104", "105"]  # 103: other region ids, same spans and relation
     assert [r.label for r in docs["103"].relations] == ["AT"]
-    assert report.skipped_tasks == [(f"{LS_EXPORT}: task 1", "its annotations differ (annotations[1], annotations[2])")]
+    why = "its annotations differ (annotations[1], annotations[2])"
+    assert report.skipped_tasks == [(f"{LS_EXPORT}: task 1 (id 102)", why)]  # the index, and the id LS shows
     assert report.lines()[-3:] == [
         "2 tasks have more than one annotation: kept those whose annotations all agree (--ls-annotation all-agree)",
-        f"skipped {LS_EXPORT}: task 1: its annotations differ (annotations[1], annotations[2])",
+        f"skipped {LS_EXPORT}: task 1 (id 102): {why}",
         "skipped 1 tasks (--ls-annotation all-agree)",
     ]
 
@@ -578,9 +579,14 @@ def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
         ),
         (
             [ls_task([ls_region(end=20)])],
-            r"task 0: field 'annotations\[0\].result\[0\]': start/end: offsets 0..20 outside",
+            r"task 0: field 'annotations\[0\].result\[0\].value': offsets 0..20 outside",
         ),
-        ([ls_task([ls_region(text="Joko")])], r"field 'annotations\[0\].result\[0\]': text: 'Joko' differs"),
+        ([ls_task([ls_region(text="Joko")])], r"field 'annotations\[0\].result\[0\].value.text': 'Joko' differs"),
+        (
+            [{"id": 1047, **ls_task([ls_region(), {**ls_region(start=3, text="owi"), "id": "r2"}])}],
+            r"task 0 \(id 1047\): field 'annotations\[0\].result\[1\]': span 'owi' overlaps 'Jokowi' of "
+            r"annotations\[0\].result\[0\]",
+        ),
         (
             [ls_task([ls_region(labels=["PER"])])],
             r"field 'annotations\[0\].result\[0\].value.labels\[0\]': unknown label 'PER' .*--label-map",
@@ -647,6 +653,37 @@ def test_broken_json_names_the_line(tmp_path):
                 "relations": [{"from_id": 1, "to_id": 1, "type": "MEET"}],
             },
             r"field 'relations\[0\]': MEET joins a mention to itself",
+        ),
+        ({"text": "Jokowi tiba", "label": [[0, 6, "LEADER"], [0, 11, "LEADER"]]}, r"field 'label\[1\]': span "),
+        ({"text": "Jokowi", "label": [[0, 20, "LEADER"]]}, r"field 'label\[0\]': offsets 0..20 outside"),
+        (
+            {
+                "text": "Jokowi",
+                "entities": [{"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"}],
+                "relations": [{"from_id": 1, "to_id": 5, "type": "AT"}],
+            },
+            r"field 'relations\[0\].to_id': no entity with id 5 in this record",
+        ),
+        (
+            {
+                "text": "Jokowi, Anwar",
+                "entities": [
+                    {"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"},
+                    {"id": 1, "start_offset": 8, "end_offset": 13, "label": "LEADER"},
+                ],
+            },
+            r"field 'entities\[1\].id': duplicate entity id 1 \(also entities\[0\]\)",
+        ),
+        (
+            {
+                "text": "Jokowi, Anwar",
+                "entities": [
+                    {"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"},
+                    {"id": 2, "start_offset": 8, "end_offset": 13, "label": "LEADER"},
+                ],
+                "relations": [{"from_id": 1, "to_id": 2, "type": "MEET"}, {"from_id": 2, "to_id": 1, "type": "MEET"}],
+            },
+            r"field 'relations\[1\]': repeats the MEET relation of relations\[0\]",
         ),
     ],
 )
@@ -778,6 +815,15 @@ def test_cli_label_studio_annotation_choice(tmp_path):
     assert [d.id for d in read_jsonl(out)] == ["101", "103", "104", "105"]
     proc = convert(LS_EXPORT, out, "--ls-annotation", "best")
     assert proc.returncode == 2 and "by-annotator=ID" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["empty.conll", "empty.json", "empty.jsonl"])
+def test_cli_warns_about_an_empty_input(tmp_path, name):
+    (tmp_path / name).write_text("\n", encoding="utf-8")
+    proc = convert(tmp_path / name, tmp_path / "out.jsonl")
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: no documents read from {tmp_path / name}" in proc.stderr
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == ""
 
 
 def test_cli_refuses_unknown_formats_and_missing_files(tmp_path):

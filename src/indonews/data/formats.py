@@ -66,17 +66,66 @@ def _read_text(path: str | os.PathLike) -> str:
         raise CorpusError(str(path), "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-_FIELD = re.compile(r"^(entities|relations)\[(\d+)\]")
+_FIELD = re.compile(r"^(entities|relations)\[(\d+)\]\.?")
+
+# How the annotation format's fields are spelled in an input format (added to the ``_src`` of the entity or
+# relation), so that errors name the user's own field: ``annotations[0].result[3].value.text``.
+_LS_FIELDS = {
+    "entities.text": ".value.text",
+    "entities.start": ".value.start",
+    "entities.end": ".value.end",
+    "entities.start/end": ".value",
+    "entities.score": ".score",
+    "relations.head": ".from_id",
+    "relations.tail": ".to_id",
+}
+_DOCCANO_FIELDS = {
+    "entities.start": ".start_offset",
+    "entities.end": ".end_offset",
+    "entities.start/end": "",
+    "relations.head": ".from_id",
+    "relations.tail": ".to_id",
+}
+_DOCCANO_TRIPLE_FIELDS = {"entities.start": "[0]", "entities.end": "[1]", "entities.start/end": ""}
 
 
-def _finish(obj: dict[str, Any], where: str, trim: bool, report: ImportReport) -> Document:
+def _finish(
+    obj: dict[str, Any], where: str, trim: bool, report: ImportReport, fields: Mapping[str, str] | None = None
+) -> Document:
     """Remove dropped spans, trim spans if asked, put MEET heads first (the guideline's order), then validate
     as the corpus is.
 
     An entity whose ``label`` is None was dropped by the label map (the reader counted it); relations on it
     go too, counted. An entity or relation dict may carry ``_src``, the field it came from in the input format
-    (``annotations[0].result[3]``); errors name that field instead of the annotation format's.
+    (``annotations[0].result[3]``); errors name that field, with its sub-fields spelled as ``fields`` says,
+    instead of the annotation format's.
     """
+    _drop_and_trim(obj, where, trim, report)
+    src = {key: [x.pop("_src", None) for x in obj[key]] for key in ("entities", "relations")}
+    starts = {e.get("id"): e.get("start") for e in obj["entities"]}
+    for r in obj["relations"]:
+        h, t = r.get("head"), r.get("tail")
+        if r.get("label") == "MEET" and isinstance(starts.get(h), int) and isinstance(starts.get(t), int):
+            if starts[h] > starts[t]:
+                r["head"], r["tail"] = t, h
+    try:
+        _check_by_source(obj, src, where)
+        return document_from_dict(obj, where)
+    except CorpusError as exc:
+        m = _FIELD.match(exc.field)
+        origin = src[m.group(1)][int(m.group(2))] if m else None
+        if origin is None:
+            raise
+        rest = exc.field[m.end() :]
+        spelled = (fields or {}).get(f"{m.group(1)}.{rest}")
+        if spelled is not None:
+            raise CorpusError(where, origin + spelled, exc.problem) from None
+        raise CorpusError(where, origin, f"{rest}: {exc.problem}" if rest else exc.problem) from None
+
+
+def _drop_and_trim(obj: dict[str, Any], where: str, trim: bool, report: ImportReport) -> None:
+    """Remove dropped entities, shrink (or drop) spans with bad edges if ``trim``, and the relations on
+    removed entities; every change goes to ``report``."""
     text = obj["text"]
     gone = {e.get("id") for e in obj["entities"] if e.get("label") is None}
     obj["entities"] = [e for e in obj["entities"] if e.get("label") is not None]
@@ -99,22 +148,27 @@ def _finish(obj: dict[str, Any], where: str, trim: bool, report: ImportReport) -
         rels = [r for r in obj["relations"] if r.get("head") not in gone and r.get("tail") not in gone]
         report.orphans += len(obj["relations"]) - len(rels)
         obj["relations"] = rels
-    src = {key: [x.pop("_src", None) for x in obj[key]] for key in ("entities", "relations")}
-    starts = {e.get("id"): e.get("start") for e in obj["entities"]}
-    for r in obj["relations"]:
-        h, t = r.get("head"), r.get("tail")
-        if r.get("label") == "MEET" and isinstance(starts.get(h), int) and isinstance(starts.get(t), int):
-            if starts[h] > starts[t]:
-                r["head"], r["tail"] = t, h
-    try:
-        return document_from_dict(obj, where)
-    except CorpusError as exc:
-        m = _FIELD.match(exc.field)
-        origin = src[m.group(1)][int(m.group(2))] if m else None
-        if origin is None:
-            raise
-        rest = exc.field[m.end() :].lstrip(".")
-        raise CorpusError(where, origin, f"{rest}: {exc.problem}" if rest else exc.problem) from None
+
+
+def _check_by_source(obj: dict[str, Any], src: dict[str, list[str | None]], where: str) -> None:
+    """The two corpus rules whose messages would name our entity ids (overlapping spans, a repeated
+    relation), checked first so that the error names the input's fields instead."""
+    text = obj["text"]
+    spans = sorted(
+        (e["start"], e["end"], f)
+        for e, f in zip(obj["entities"], src["entities"])
+        if f and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    )
+    for (s1, e1, f1), (s2, e2, f2) in zip(spans, spans[1:]):
+        if s2 < e1:
+            raise CorpusError(where, f2, f"span {text[s2:e2]!r} overlaps {text[s1:e1]!r} of {f1}")
+    seen: dict[tuple, str] = {}
+    for r, f in zip(obj["relations"], src["relations"]):
+        ends = (r.get("head"), r.get("tail"))
+        key = (r.get("label"), *(sorted(ends, key=str) if r.get("label") == "MEET" else ends))
+        if f and key in seen:
+            raise CorpusError(where, f, f"repeats the {r.get('label')} relation of {seen[key]}")
+        seen.setdefault(key, f)
 
 
 def _unique(docs: Iterable[tuple[str, Document]]) -> list[Document]:
@@ -659,7 +713,7 @@ def label_studio_task_to_document(
     def read(field: str, result: list[Any], rep: ImportReport) -> Document:
         entities, relations = _ls_result(result, field, text, where, to_name, labels, rep)
         obj = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": dict(meta)}
-        return _finish(obj, where, trim, rep)
+        return _finish(obj, where, trim, rep, _LS_FIELDS)
 
     chosen = _choose_results(task, where, annotation, report)
     if isinstance(chosen, str):
@@ -817,11 +871,15 @@ def from_label_studio(
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise CorpusError(where, "<file>", "expected a JSON list of tasks")
-    docs = (
-        (f"{where}: task {i}", label_studio_task_to_document(t, f"{where}: task {i}", i, text_key, trim, **kwargs))
-        for i, t in enumerate(tasks)
-    )
+    named = [(_task_name(where, i, t), i, t) for i, t in enumerate(tasks)]
+    docs = ((w, label_studio_task_to_document(t, w, i, text_key, trim, **kwargs)) for w, i, t in named)
     return _unique((w, d) for w, d in docs if d is not None)
+
+
+def _task_name(where: str, index: int, task: Any) -> str:
+    """``file: task 3 (id 1047)``: the index in the export's list, and the id Label Studio shows."""
+    task_id = _doc_id(task.get("id")) if isinstance(task, dict) else None
+    return f"{where}: task {index}" + (f" (id {task_id})" if task_id else "")
 
 
 def read_label_studio(
@@ -829,7 +887,7 @@ def read_label_studio(
 ) -> list[Document]:
     raw = _read_text(path)
     try:
-        tasks = json.loads(raw)
+        tasks = json.loads(raw) if raw.strip() else []  # an empty file holds no tasks, like '[]'
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}:{exc.lineno}", "<file>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
     return from_label_studio(tasks, str(path), text_key, trim, **kwargs)
@@ -898,15 +956,17 @@ def doccano_record_to_document(
         raise CorpusError(where, "text", "missing or not a string")
     if "entities" in obj:
         entities = _doccano_entities(obj["entities"], where, labels, report)
-        relations = _doccano_relations(obj.get("relations", []), where, labels, report)
+        relations = _doccano_relations(obj.get("relations", []), entities, where, labels, report)
+        fields = _DOCCANO_FIELDS
     else:
         entities, relations = _doccano_triples(obj, where, labels, report), []
+        fields = _DOCCANO_TRIPLE_FIELDS
     known = {"id", "text", "data", "label", "labels", "entities", "relations", "meta"}
     meta = dict(obj["meta"]) if isinstance(obj.get("meta"), dict) else {}
     meta.update({k: v for k, v in obj.items() if k not in known})
     doc_id = _doc_id(obj.get("id")) or default_id
     obj2 = {"id": doc_id, "text": text, "entities": entities, "relations": relations, "meta": meta}
-    return _finish(obj2, where, trim, report)
+    return _finish(obj2, where, trim, report, fields)
 
 
 def _doccano_label(raw: Any, where: str, field: str, labels: LabelMap, report: ImportReport) -> str | None:
@@ -944,13 +1004,18 @@ def _doccano_entities(raw: Any, where: str, labels: LabelMap, report: ImportRepo
     if not isinstance(raw, list):
         raise CorpusError(where, "entities", "must be a list")
     entities = []
+    first: dict[Any, str] = {}
     for i, e in enumerate(raw):
         f = f"entities[{i}]"
         if not isinstance(e, dict):
             raise CorpusError(where, f, "expected an object")
+        eid = _doccano_entity_id(e.get("id", i + 1))
+        if eid in first:
+            raise CorpusError(where, f"{f}.id", f"duplicate entity id {e.get('id')!r} (also {first[eid]})")
+        first[eid] = f
         entities.append(
             {
-                "id": _doccano_entity_id(e.get("id", i + 1)),
+                "id": eid,
                 "start": _int(e.get("start_offset"), where, f"{f}.start_offset"),
                 "end": _int(e.get("end_offset"), where, f"{f}.end_offset"),
                 "label": _doccano_label(e.get("label"), where, f"{f}.label", labels, report),
@@ -960,9 +1025,12 @@ def _doccano_entities(raw: Any, where: str, labels: LabelMap, report: ImportRepo
     return entities
 
 
-def _doccano_relations(raw: Any, where: str, labels: LabelMap, report: ImportReport) -> list[dict]:
+def _doccano_relations(
+    raw: Any, entities: list[dict], where: str, labels: LabelMap, report: ImportReport
+) -> list[dict]:
     if not isinstance(raw, list):
         raise CorpusError(where, "relations", "must be a list")
+    ids = {e["id"] for e in entities}
     relations = []
     for i, r in enumerate(raw):
         f = f"relations[{i}]"
@@ -972,14 +1040,11 @@ def _doccano_relations(raw: Any, where: str, labels: LabelMap, report: ImportRep
         if label is None:
             report.dropped_relations[r.get("type")] += 1
             continue
-        relations.append(
-            {
-                "head": _doccano_entity_id(r.get("from_id")),
-                "tail": _doccano_entity_id(r.get("to_id")),
-                "label": label,
-                "_src": f,
-            }
-        )
+        for key in ("from_id", "to_id"):
+            if _doccano_entity_id(r.get(key)) not in ids:
+                raise CorpusError(where, f"{f}.{key}", f"no entity with id {r.get(key)!r} in this record")
+        head, tail = _doccano_entity_id(r.get("from_id")), _doccano_entity_id(r.get("to_id"))
+        relations.append({"head": head, "tail": tail, "label": label, "_src": f})
     return relations
 
 
