@@ -4,13 +4,18 @@
     python scripts/convert.py export.json corrected.jsonl             # back from Label Studio
     python scripts/convert.py data/dev.jsonl dev.conll                # CoNLL token<TAB>tag (IOB2)
     python scripts/convert.py in.jsonl out.jsonl --from jsonl --to doccano
+    python scripts/convert.py ner.conll ner.jsonl --label-map PER=LEADER,LOC=VENUE --drop-label MISC
+    python scripts/convert.py export.json gold.jsonl --label-map labels.yaml --ls-annotation all-agree
 
 Formats: jsonl (the annotation format), conll, label-studio, doccano. They are inferred from the file
 names when obvious (.conll/.bio/.iob: conll, .json: label-studio, .jsonl: jsonl, or doccano when the
-input's first annotated record looks like doccano); --from/--to override. Whatever the input, every document is
-validated as the corpus is; a bad one is reported as ``file:line: field 'x': problem`` (``file: task N``
-for Label Studio), nothing is written and the exit status is 1. What the output format cannot hold
-(relations in CoNLL, scores in doccano) is reported as a warning. See docs/FORMATS.md.
+input's first annotated record looks like doccano); --from/--to override. Whatever the input, every
+document is validated as the corpus is; a bad one is reported as ``file:line: field 'x': problem``
+(``file: task N (id ID)`` for Label Studio) with the input's own field names, nothing is written and the
+exit status is 1. Our labels match in any case; others need --label-map or --drop-label. What the import
+dropped or changed (--drop-label, --trim, skipped Label Studio regions and tasks) is listed as notes on
+stderr; what the output format cannot hold (relations in CoNLL, scores in doccano) as warnings, and so
+is an input without documents. See docs/FORMATS.md.
 """
 
 from __future__ import annotations
@@ -46,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from", dest="src", choices=FORMATS, help="input format (default: from the file name)")
     ap.add_argument("--to", dest="dst", choices=FORMATS, help="output format (default: from the file name)")
     ap.add_argument(
-        "--trim", action="store_true", help="on import, shrink spans that start or end with white space or punctuation"
+        "--trim",
+        action="store_true",
+        help="on import, shrink spans that start or end with white space or punctuation; each span shrunk, or "
+        "dropped because nothing was left, is listed on stderr",
     )
     ap.add_argument(
         "--label-map",
