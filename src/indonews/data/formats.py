@@ -196,7 +196,7 @@ def _int(value: Any, where: str, field: str) -> int:
     return value
 
 
-# ---------------------------------------------------------------------------------------------- labels
+# ---------------------------------------------------------------------------------------------- labels and report
 
 
 _OURS = {lab.casefold(): lab for lab in (*ENTITY_LABELS, *RELATION_LABELS)}
@@ -258,7 +258,7 @@ def load_label_map(specs: Iterable[str] = (), drops: Iterable[str] = ()) -> Labe
     Each spec is a YAML file (a mapping ``FOREIGN: OURS``) or ``FOREIGN=OURS`` pairs joined by commas;
     each drop is a label or several joined by commas.
 
-    >>> load_label_map(["PER=LEADER,LOC=VENUE"], ["MISC,O-ORG"]).mapping
+    >>> load_label_map(["PER=LEADER,LOC=VENUE"], ["MISC,ORG"]).mapping
     {'per': 'LEADER', 'loc': 'VENUE'}
     """
     pairs: list[tuple[str, str]] = []
@@ -625,7 +625,8 @@ LS_ANNOTATION_CHOICES = ("first", "last", "all-agree", "by-annotator=ID")
 
 def check_annotation_choice(choice: str) -> str:
     """``choice`` if it is one of :data:`LS_ANNOTATION_CHOICES` (with a real ID), else ValueError."""
-    if choice in ("first", "last", "all-agree") or (choice.startswith("by-annotator=") and choice[13:].strip()):
+    kind, _, who = choice.partition("=")
+    if choice in ("first", "last", "all-agree") or (kind == "by-annotator" and who.strip()):
         return choice
     raise ValueError(f"expected first, last, all-agree or by-annotator=ID, got {choice!r}")
 
