@@ -409,12 +409,12 @@ def test_trim_lists_every_span_it_shrinks_or_drops():
         [("Mamasa", "VENUE")],
     ]
     assert report.trims == [
-        (f"{path}:1", "berita-1", "Istana Merdeka ,", "Istana Merdeka"),
-        (f"{path}:16", "berita-2", ")", None),
+        (f"{path}:7", "berita-1", "Istana Merdeka ,", "Istana Merdeka"),  # the line where the span starts
+        (f"{path}:21", "berita-2", ")", None),
     ]
     assert report.lines() == [
-        f"trimmed {path}:1 (document 'berita-1'): 'Istana Merdeka ,' -> 'Istana Merdeka'",
-        f"trimmed {path}:16 (document 'berita-2'): ')' -> dropped",
+        f"trimmed {path}:7 (document 'berita-1'): 'Istana Merdeka ,' -> 'Istana Merdeka'",
+        f"trimmed {path}:21 (document 'berita-2'): ')' -> dropped",
         "--trim shrank 1 spans and dropped 1",
     ]
 
@@ -433,7 +433,7 @@ def test_a_span_trimmed_away_takes_its_relations_along_and_says_so():
     doc = from_doccano([rec], "x.jsonl", trim=True, report=report)[0]
     assert surfaces(doc) == [("Jokowi", "LEADER")] and not doc.relations
     assert report.lines() == [
-        "trimmed x.jsonl:1 (document 'line-1'): ').' -> dropped",
+        "trimmed x.jsonl:1: entities[1] (document 'line-1'): ').' -> dropped",
         "--trim shrank 0 spans and dropped 1",
         "dropped 1 relations whose mention was dropped or skipped",
     ]

@@ -102,6 +102,8 @@ def _finish(
     """
     _drop_and_trim(obj, where, trim, report)
     src = {key: [x.pop("_src", None) for x in obj[key]] for key in ("entities", "relations")}
+    for e in obj["entities"]:
+        e.pop("_at", None)
     starts = {e.get("id"): e.get("start") for e in obj["entities"]}
     for r in obj["relations"]:
         h, t = r.get("head"), r.get("tail")
@@ -125,7 +127,8 @@ def _finish(
 
 def _drop_and_trim(obj: dict[str, Any], where: str, trim: bool, report: ImportReport) -> None:
     """Remove dropped entities, shrink (or drop) spans with bad edges if ``trim``, and the relations on
-    removed entities; every change goes to ``report``."""
+    removed entities; every change goes to ``report``, located by the entity's ``_at`` (a CoNLL line) or
+    ``_src``."""
     text = obj["text"]
     gone = {e.get("id") for e in obj["entities"] if e.get("label") is None}
     obj["entities"] = [e for e in obj["entities"] if e.get("label") is not None]
@@ -136,7 +139,8 @@ def _drop_and_trim(obj: dict[str, Any], where: str, trim: bool, report: ImportRe
             if isinstance(s, int) and isinstance(t, int) and 0 <= s < t <= len(text) and bad_edge(text[s:t]):
                 old = text[s:t]
                 s, t = trim_span(text, s, t)
-                report.trims.append((where, str(obj["id"]), old, text[s:t] if s < t else None))
+                at = e.get("_at") or (f"{where}: {e['_src']}" if e.get("_src") else where)
+                report.trims.append((at, str(obj["id"]), old, text[s:t] if s < t else None))
                 if s == t:
                     gone.add(e.get("id"))  # nothing but punctuation: the span goes, and relations on it
                     continue
@@ -471,7 +475,9 @@ def _conll_document(
                 "tag",
                 f"span {surface!r} starts or ends with punctuation (tag the name only, or use --trim)",
             )
-        entities.append({"id": f"T{len(entities) + 1}", "start": s, "end": e, "label": lab})
+        entities.append(
+            {"id": f"T{len(entities) + 1}", "start": s, "end": e, "label": lab, "_at": f"{path}:{line_from[s]}"}
+        )
     obj = {"id": doc_id, "text": text, "entities": entities, "relations": []}
     return _finish(obj, f"{path}:{line}", trim, report)
 
