@@ -4,13 +4,18 @@
     python scripts/convert.py export.json corrected.jsonl             # back from Label Studio
     python scripts/convert.py data/dev.jsonl dev.conll                # CoNLL token<TAB>tag (IOB2)
     python scripts/convert.py in.jsonl out.jsonl --from jsonl --to doccano
+    python scripts/convert.py ner.conll ner.jsonl --label-map PER=LEADER,LOC=VENUE --drop-label MISC
+    python scripts/convert.py export.json gold.jsonl --label-map labels.yaml --ls-annotation all-agree
 
 Formats: jsonl (the annotation format), conll, label-studio, doccano. They are inferred from the file
 names when obvious (.conll/.bio/.iob: conll, .json: label-studio, .jsonl: jsonl, or doccano when the
-input's first record looks like doccano); --from/--to override. Whatever the input, every document is
-validated as the corpus is; a bad one is reported as ``file:line: field 'x': problem`` (``file: task N``
-for Label Studio), nothing is written and the exit status is 1. What the output format cannot hold
-(relations in CoNLL, scores in doccano) is reported as a warning. See docs/FORMATS.md.
+input's first annotated record looks like doccano); --from/--to override. Whatever the input, every
+document is validated as the corpus is; a bad one is reported as ``file:line: field 'x': problem``
+(``file: task N (id ID)`` for Label Studio) with the input's own field names, nothing is written and the
+exit status is 1. Our labels match in any case; others need --label-map or --drop-label. What the import
+dropped or changed (--drop-label, --trim, skipped Label Studio regions and tasks) is listed as notes on
+stderr; what the output format cannot hold (relations in CoNLL, scores in doccano) as warnings, and so
+is an input without documents. See docs/FORMATS.md.
 """
 
 from __future__ import annotations
@@ -19,8 +24,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from indonews.data.formats import FORMATS, guess_format, losses, read_documents, write_documents
+from indonews.data.formats import (
+    FORMATS,
+    ImportReport,
+    check_annotation_choice,
+    guess_format,
+    load_label_map,
+    losses,
+    read_documents,
+    write_documents,
+)
 from indonews.schema import CorpusError
+
+
+def _annotation_choice(value: str) -> str:
+    try:
+        return check_annotation_choice(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +51,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from", dest="src", choices=FORMATS, help="input format (default: from the file name)")
     ap.add_argument("--to", dest="dst", choices=FORMATS, help="output format (default: from the file name)")
     ap.add_argument(
-        "--trim", action="store_true", help="on import, shrink spans that start or end with white space or punctuation"
+        "--trim",
+        action="store_true",
+        help="on import, shrink spans that start or end with white space or punctuation; each span shrunk, or "
+        "dropped because nothing was left, is listed on stderr",
+    )
+    ap.add_argument(
+        "--label-map",
+        action="append",
+        default=[],
+        metavar="MAP",
+        help="import: foreign labels as ours, FOREIGN=OURS pairs (PERSON=LEADER,LOCATION=VENUE) or a YAML file "
+        "of 'FOREIGN: OURS' lines; entity and relation labels, case ignored (our own labels match in any case)",
+    )
+    ap.add_argument(
+        "--drop-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="import: leave out spans and relations with this label (repeat it, or join labels with commas); "
+        "how many were dropped is reported",
     )
     ap.add_argument(
         "--sentence-sep",
@@ -53,8 +93,21 @@ def main(argv: list[str] | None = None) -> int:
         "entities carry scores (auto, the default)",
     )
     ap.add_argument("--ls-from-name", default="label", help="Label Studio: the <Labels> name (default: label)")
-    ap.add_argument("--ls-to-name", default="text", help="Label Studio: the <Text> name (default: text)")
+    ap.add_argument(
+        "--ls-to-name",
+        default="text",
+        help="Label Studio: the <Text> name; on import only regions on it are read (default: text)",
+    )
     ap.add_argument("--ls-text-key", default="text", help="Label Studio import: the task data key holding the text")
+    ap.add_argument(
+        "--ls-annotation",
+        type=_annotation_choice,
+        default="first",
+        metavar="{first,last,all-agree,by-annotator=ID}",
+        help="Label Studio import: which annotation of a task to read: the first or last one, all-agree (only tasks "
+        "whose annotations all agree; the others are skipped and listed) or those of one annotator (user id or "
+        "email in completed_by); cancelled annotations never count (default: first)",
+    )
     args = ap.parse_args(argv)
 
     src = args.src or guess_format(args.input, reading=True)
@@ -64,12 +117,18 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"cannot tell the {what} format from {path.name!r}; give {flag} {{{','.join(FORMATS)}}}")
     if args.input.resolve() == args.output.resolve():
         ap.error("IN and OUT are the same file")
+    if src == "jsonl" and (args.label_map or args.drop_label):
+        ap.error("--label-map and --drop-label apply to conll, label-studio and doccano input, not jsonl")
+    try:
+        labels = load_label_map(args.label_map, args.drop_label)
+    except ValueError as exc:
+        ap.error(str(exc))
 
     read_opts: dict = {}
     if src == "conll":
         read_opts["sentence_sep"] = "\n" if args.sentence_sep == "newline" else " "
     if src == "label-studio":
-        read_opts["text_key"] = args.ls_text_key
+        read_opts.update(text_key=args.ls_text_key, to_name=args.ls_to_name, annotation=args.ls_annotation)
     write_opts: dict = {}
     if dst == "doccano":
         write_opts["style"] = args.doccano_style
@@ -77,12 +136,17 @@ def main(argv: list[str] | None = None) -> int:
         write_opts.update(from_name=args.ls_from_name, to_name=args.ls_to_name)
         write_opts["as_predictions"] = {"auto": None, "yes": True, "no": False}[args.ls_predictions]
 
+    report = ImportReport()
     try:
-        docs = read_documents(args.input, src, trim=args.trim, **read_opts)
+        docs = read_documents(args.input, src, trim=args.trim, labels=labels, report=report, **read_opts)
         write_documents(docs, args.output, dst, **write_opts)
     except (CorpusError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for note in report.lines():
+        print(f"note: {note}", file=sys.stderr)
+    if not docs:
+        print(f"warning: no documents read from {args.input}; {args.output} is empty", file=sys.stderr)
     for warning in losses(docs, dst, args.doccano_style):
         print(f"warning: {warning}", file=sys.stderr)
     n_ent = sum(len(d.entities) for d in docs)

@@ -10,11 +10,14 @@ import pytest
 from conftest import ROOT, SCRIPTS
 
 from indonews.data.formats import (
+    ImportReport,
+    LabelMap,
     conll_sentences,
     from_conll,
     from_doccano,
     from_label_studio,
     guess_format,
+    load_label_map,
     losses,
     read_documents,
     to_conll,
@@ -25,6 +28,7 @@ from indonews.data.formats import (
 from indonews.schema import CorpusError, Document, Entity, Relation, read_jsonl, write_jsonl
 
 DEV = ROOT / "data" / "dev.jsonl"
+FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +38,10 @@ def dev_docs() -> list[Document]:
 
 def spans(doc: Document) -> list[tuple[int, int, str]]:
     return sorted((e.start, e.end, e.label) for e in doc.entities)
+
+
+def surfaces(doc: Document) -> list[tuple[str, str]]:
+    return [(e.text, e.label) for e in sorted(doc.entities, key=lambda e: e.start)]
 
 
 def relations(doc: Document) -> set[tuple]:
@@ -260,6 +268,96 @@ def test_label_studio_import_prefers_annotations_then_predictions_and_reads_rela
     assert [e.text for e in docs[1].entities] == ["Anwar"] and not docs[2].entities
 
 
+LS_EXPORT = FIXTURES / "label_studio.json"
+LS_LABELS = load_label_map([str(FIXTURES / "label_map.yaml")])
+
+
+def test_label_studio_export_merges_controls_and_skips_other_fields():
+    report = ImportReport()
+    docs = read_documents(LS_EXPORT, "label-studio", labels=LS_LABELS, report=report)
+    assert [d.id for d in docs] == ["101", "102", "103", "104", "105"]
+    first = docs[0]
+    assert surfaces(first) == [
+        ("Prabowo Subianto", "LEADER"),  # 'Person' on control 'label' and 'Leader' on 'role': one span
+        ("Anthony\nAlbanese", "LEADER"),  # value.text holds a newline, escaped in the JSON file
+        ("Istana Bogor", "VENUE"),
+        ("Senin (12/5)", "DATE"),
+    ]
+    assert [e.id for e in first.entities] == ["pr_Q1", "al_W2", "ib_E3", "sn_R4"]
+    assert sorted((r.label, r.head, r.tail) for r in first.relations) == [
+        ("AT", "pr_Q1", "ib_E3"),  # drawn from the venue with direction 'left'
+        ("MEET", "pr_Q1", "al_W2"),
+    ]
+    assert first.meta == {"judul": "Prabowo terima Albanese"}
+    assert surfaces(docs[4]) == [("Prabowo", "LEADER")]
+    assert report.skipped_regions == {("labels", "judul"): 1, ("hypertextlabels", "html"): 1}
+    assert (report.unlabelled_relations, report.orphans) == (1, 1)
+    assert report.lines() == [
+        "skipped 1 hypertextlabels regions on 'html': not the text control (see --ls-to-name)",
+        "skipped 1 labels regions on 'judul': not the text control (see --ls-to-name)",
+        "skipped 1 relations without a label",
+        "dropped 1 relations whose mention was dropped or skipped",
+        "2 tasks have more than one annotation: read the first of each (--ls-annotation first)",
+    ]
+
+
+def test_label_studio_to_name_picks_the_text_control():
+    tasks = json.loads(LS_EXPORT.read_text(encoding="utf-8"))[:1]
+    doc = from_label_studio(tasks, text_key="judul", to_name="judul", labels=LS_LABELS)[0]
+    assert doc.text == "Prabowo terima Albanese" and surfaces(doc) == [("Prabowo", "LEADER")]
+
+
+def ls_fixture(annotation: str) -> tuple[dict[str, Document], ImportReport]:
+    report = ImportReport()
+    docs = read_documents(LS_EXPORT, "label-studio", annotation=annotation, labels=LS_LABELS, report=report)
+    return {d.id: d for d in docs}, report
+
+
+def test_label_studio_annotation_first_and_last_never_read_a_cancelled_one():
+    first, report = ls_fixture("first")
+    assert surfaces(first["102"]) == [("Eri Cahyadi", "LEADER"), ("Surabaya", "VENUE")]  # [0] was cancelled
+    assert report.multi_annotated == 2 and not report.skipped_tasks
+    last, _ = ls_fixture("last")
+    assert surfaces(last["102"])[-1] == ("Selasa", "DATE")
+    assert list(first) == list(last) == ["101", "102", "103", "104", "105"]
+
+
+def test_label_studio_all_agree_skips_tasks_whose_annotators_differ_and_lists_them():
+    docs, report = ls_fixture("all-agree")
+    assert list(docs) == ["101", "103", "104", "105"]  # 103: other region ids, same spans and relation
+    assert [r.label for r in docs["103"].relations] == ["AT"]
+    why = "its annotations differ (annotations[1], annotations[2])"
+    assert report.skipped_tasks == [(f"{LS_EXPORT}: task 1 (id 102)", why)]  # the index, and the id LS shows
+    assert report.lines()[-3:] == [
+        "2 tasks have more than one annotation: kept those whose annotations all agree (--ls-annotation all-agree)",
+        f"skipped {LS_EXPORT}: task 1 (id 102): {why}",
+        "skipped 1 tasks (--ls-annotation all-agree)",
+    ]
+
+
+def test_label_studio_by_annotator_reads_one_annotator_and_skips_the_rest():
+    docs, report = ls_fixture("by-annotator=2")
+    assert list(docs) == ["102", "103", "105"]
+    assert surfaces(docs["102"])[-1] == ("Selasa", "DATE")
+    assert [why for _, why in report.skipped_tasks] == ["no annotation by annotator 2"] * 2  # 101, 104
+    docs, _ = ls_fixture("by-annotator=3")  # annotator 3 only cancelled task 102
+    assert not docs
+    task = {"data": {"text": LS_TEXT}, "annotations": [{"completed_by": {"id": 9, "email": "ani@x.id"}, "result": []}]}
+    assert from_label_studio([task], annotation="by-annotator=ani@x.id")[0].text == LS_TEXT
+    with pytest.raises(ValueError, match="expected first, last, all-agree or by-annotator=ID"):
+        from_label_studio([task], annotation="by-annotator=")
+
+
+def test_label_studio_value_text_may_differ_from_the_text_by_crlf_only():
+    text = "Dedi Mulyadi berpidato di Gedung\r\nSate."
+    value = {"start": 26, "end": 38, "text": "Gedung\nSate", "labels": ["VENUE"]}
+    task = {"data": {"text": text}, "annotations": [{"result": [{"id": "g", "type": "labels", "value": value}]}]}
+    assert surfaces(from_label_studio([task])[0]) == [("Gedung\r\nSate", "VENUE")]
+    value["text"] = "Gedung Sate"
+    with pytest.raises(CorpusError, match=r"'Gedung Sate' differs from text\[26:38\]"):
+        from_label_studio([task])
+
+
 def test_doccano_seq_labelling_import_keeps_extra_columns_as_meta():
     recs = [{"id": 3, "text": "Jokowi tiba di Bali.", "label": [[15, 19, "VENUE"], [0, 6, "LEADER"]], "topic": "x"}]
     doc = from_doccano(recs)[0]
@@ -275,6 +373,163 @@ def test_trim_shrinks_edge_punctuation_that_annotators_select():
     with pytest.raises(CorpusError, match=r"x.conll:2: field 'tag'.*--trim"):
         from_conll("Jokowi\tB-LEADER\n,\tI-LEADER\n", "x.conll")
     assert [e.text for e in from_conll("Jokowi\tB-LEADER\n,\tI-LEADER\n", trim=True)[0].entities] == ["Jokowi"]
+
+
+@pytest.mark.parametrize("fmt", ["conll", "label-studio", "doccano", "jsonl"])
+def test_every_reader_ignores_a_byte_order_mark(tmp_path, fmt):
+    """Windows tools write UTF-8 with a BOM; it must not stick to the first token, comment or record."""
+    doc = sample()
+    path = tmp_path / f"bom.{fmt}"
+    write_documents([doc], path, fmt)
+    plain = read_documents(path, fmt)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert [d.to_dict() for d in read_documents(path, fmt)] == [d.to_dict() for d in plain]
+    if fmt == "conll":
+        assert plain[0].id == "s1"  # the '# id = s1' line still names the document
+
+
+def test_conll_bom_before_docstart_does_not_make_a_document():
+    docs = from_conll("\ufeff-DOCSTART- -X- -X- O\n\nJokowi NNP B-NP B-LEADER\n", "x.conll")
+    assert [(d.id, d.text) for d in docs] == [("x-1", "Jokowi")]
+
+
+def test_conll_tolerates_trailing_tabs_and_spaces():
+    docs = from_conll("# id = a\t\nJokowi\tB-LEADER\t\ntiba\tO \t\n\t\n", "x.conll")
+    assert [(d.id, d.text, [e.text for e in d.entities]) for d in docs] == [("a", "Jokowi tiba", ["Jokowi"])]
+
+
+def test_trim_lists_every_span_it_shrinks_or_drops():
+    path = FIXTURES / "tabs_bom.conll"
+    with pytest.raises(CorpusError, match=r"tabs_bom.conll:9: field 'tag': span 'Istana Merdeka ,'"):
+        read_documents(path, "conll")
+    report = ImportReport()
+    docs = read_documents(path, "conll", trim=True, report=report)
+    assert [surfaces(d) for d in docs] == [
+        [("Prabowo", "LEADER"), ("Anwar", "LEADER"), ("Istana Merdeka", "VENUE"), ("Senin ( 12/5 )", "DATE")],
+        [("Mamasa", "VENUE")],
+    ]
+    assert report.trims == [
+        (f"{path}:7", "berita-1", "Istana Merdeka ,", "Istana Merdeka"),  # the line where the span starts
+        (f"{path}:21", "berita-2", ")", None),
+    ]
+    assert report.lines() == [
+        f"trimmed {path}:7 (document 'berita-1'): 'Istana Merdeka ,' -> 'Istana Merdeka'",
+        f"trimmed {path}:21 (document 'berita-2'): ')' -> dropped",
+        "--trim shrank 1 spans and dropped 1",
+    ]
+
+
+def test_a_span_trimmed_away_takes_its_relations_along_and_says_so():
+    text = "Jokowi tiba di (Bali)."
+    rec = {
+        "text": text,
+        "entities": [
+            {"id": 1, "label": "LEADER", "start_offset": 0, "end_offset": 6},
+            {"id": 2, "label": "VENUE", "start_offset": 20, "end_offset": 22},  # ')."
+        ],
+        "relations": [{"from_id": 1, "to_id": 2, "type": "AT"}],
+    }
+    report = ImportReport()
+    doc = from_doccano([rec], "x.jsonl", trim=True, report=report)[0]
+    assert surfaces(doc) == [("Jokowi", "LEADER")] and not doc.relations
+    assert report.lines() == [
+        "trimmed x.jsonl:1: entities[1] (document 'line-1'): ').' -> dropped",
+        "--trim shrank 0 spans and dropped 1",
+        "dropped 1 relations whose mention was dropped or skipped",
+    ]
+
+
+# ------------------------------------------------------------------------------------------- label maps
+
+
+def test_conll2003_export_with_foreign_labels_mapped_and_dropped():
+    report = ImportReport()
+    labels = load_label_map(["PER=LEADER,LOC=VENUE"], ["MISC"])
+    docs = read_documents(FIXTURES / "conll2003_bom.conll", "conll", labels=labels, report=report)
+    assert [d.id for d in docs] == ["conll2003_bom-1", "conll2003_bom-2"]
+    assert surfaces(docs[0]) == [("Joko Widodo", "LEADER"), ("Bali", "VENUE"), ("Anwar Ibrahim", "LEADER")]
+    assert surfaces(docs[1]) == [("Qatar", "VENUE")]
+    assert report.lines() == ["dropped 1 spans labelled 'MISC' (--drop-label)"]
+
+
+def test_doccano_exports_with_a_yaml_label_map():
+    labels = load_label_map([str(FIXTURES / "label_map.yaml")], ["MISC"])
+    report = ImportReport()
+    seq = read_documents(FIXTURES / "doccano_seq.jsonl", "doccano", labels=labels, report=report)
+    assert [surfaces(d) for d in seq] == [
+        [],
+        [("Joko Widodo", "LEADER"), ("Penajam Paser Utara", "VENUE"), ("Kamis (7/3)", "DATE")],  # 'Date' is ours
+        [("Retno Marsudi", "LEADER"), ("Wang Yi", "LEADER"), ("Beijing", "VENUE")],
+    ]
+    assert report.dropped_spans == {"MISC": 1}
+    rel = read_documents(FIXTURES / "doccano_rel.jsonl", "doccano", labels=labels)
+    assert [d.id for d in rel] == ["10", "11"]
+    assert sorted(relations(rel[1])) == [
+        ("AT", (0, 16, "LEADER"), (45, 57, "VENUE")),
+        ("MEET", (0, 16, "LEADER"), (25, 41, "LEADER")),
+        ("ON", (25, 41, "LEADER"), (59, 71, "DATE")),  # 'on_date: ON' stays a string, not YAML's true
+    ]
+
+
+def test_dropping_a_label_drops_the_relations_on_its_spans_and_counts_them():
+    report = ImportReport()
+    labels = load_label_map([str(FIXTURES / "label_map.yaml")], ["location", "on_date"])
+    doc = read_documents(FIXTURES / "doccano_rel.jsonl", "doccano", labels=labels, report=report)[1]
+    assert [label for _, label in surfaces(doc)] == ["LEADER", "LEADER", "DATE"]
+    assert [r.label for r in doc.relations] == ["MEET"]
+    assert report.lines() == [
+        "dropped 1 spans labelled 'LOCATION' (--drop-label)",
+        "dropped 1 relations labelled 'on_date' (--drop-label)",
+        "dropped 1 relations whose mention was dropped or skipped",
+    ]
+
+
+def test_our_own_labels_match_in_any_case():
+    doc = from_doccano(
+        [
+            {
+                "text": "Jokowi tiba di Bali, Senin.",
+                "entities": [
+                    {"id": 1, "label": "leader", "start_offset": 0, "end_offset": 6},
+                    {"id": 2, "label": "Venue", "start_offset": 15, "end_offset": 19},
+                ],
+                "relations": [{"from_id": 1, "to_id": 2, "type": "at"}],
+            }
+        ]
+    )[0]
+    assert surfaces(doc) == [("Jokowi", "LEADER"), ("Bali", "VENUE")] and doc.relations[0].label == "AT"
+    assert surfaces(from_conll("Senin\tb-date\n")[0]) == [("Senin", "DATE")]
+
+
+def test_unmapped_labels_stay_an_error_that_points_to_the_label_map(tmp_path):
+    with pytest.raises(CorpusError, match=r"doccano_rel.jsonl:2: field 'entities\[0\].label': unknown label 'PERSON'"):
+        read_documents(FIXTURES / "doccano_rel.jsonl", "doccano")
+    labels = LabelMap({"PERSON": "LEADER", "LOCATION": "VENUE"})
+    with pytest.raises(CorpusError, match=r"field 'relations\[0\].type': unknown relation 'meets' .*--label-map"):
+        read_documents(FIXTURES / "doccano_rel.jsonl", "doccano", labels=labels)
+    with pytest.raises(CorpusError, match=r"field 'tag': 'X' means MEET, which is not a label"):
+        from_conll("Jokowi\tB-X\n", labels=LabelMap({"X": "MEET"}))
+
+
+@pytest.mark.parametrize(
+    "specs, drops, message",
+    [
+        (["PER=PERSON"], [], r"'PERSON' is not one of LEADER, VENUE, DATE, MEET, AT, ON"),
+        (["PER=LEADER,per=VENUE"], [], r"'per' is mapped to both LEADER and VENUE"),
+        (["PER"], [], r"'PER' is neither a file nor FOREIGN=OURS pairs"),
+        (["=LEADER"], [], r"expected FOREIGN=OURS, got '=LEADER'"),
+    ],
+)
+def test_bad_label_maps_are_refused(specs, drops, message):
+    with pytest.raises(ValueError, match=message):
+        load_label_map(specs, drops)
+
+
+def test_a_label_map_file_must_be_a_mapping(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text("- PER\n- LOC\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"map.yaml: expected a mapping"):
+        load_label_map([str(path)])
 
 
 # ------------------------------------------------------------------------------------------- errors
@@ -316,7 +571,7 @@ def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
         ([{"data": {"txt": LS_TEXT}}], r"task 0: field 'data.text': missing or not a string"),
         (
             [ls_task([]), ls_task([ls_region(labels=["LEADER", "DATE"])])],
-            r"task 1: field 'annotations\[0\].result\[0\].value.labels': expected exactly one label",
+            r"task 1: field 'annotations\[0\].result\[0\].value.labels': conflicting labels DATE and LEADER",
         ),
         (
             [ls_task([ls_region(start="0")])],
@@ -324,17 +579,38 @@ def test_malformed_conll_names_line_field_and_problem(tmp_path, text, message):
         ),
         (
             [ls_task([ls_region(end=20)])],
-            r"task 0: field 'annotations\[0\].result\[0\]': start/end: offsets 0..20 outside",
+            r"task 0: field 'annotations\[0\].result\[0\].value': offsets 0..20 outside",
         ),
-        ([ls_task([ls_region(text="Joko")])], r"field 'annotations\[0\].result\[0\]': text: 'Joko' differs"),
-        ([ls_task([ls_region(labels=["PER"])])], r"field 'annotations\[0\].result\[0\]': label: unknown label 'PER'"),
+        ([ls_task([ls_region(text="Joko")])], r"field 'annotations\[0\].result\[0\].value.text': 'Joko' differs"),
+        (
+            [{"id": 1047, **ls_task([ls_region(), {**ls_region(start=3, text="owi"), "id": "r2"}])}],
+            r"task 0 \(id 1047\): field 'annotations\[0\].result\[1\]': span 'owi' overlaps 'Jokowi' of "
+            r"annotations\[0\].result\[0\]",
+        ),
+        (
+            [ls_task([ls_region(labels=["PER"])])],
+            r"field 'annotations\[0\].result\[0\].value.labels\[0\]': unknown label 'PER' .*--label-map",
+        ),
         (
             [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r2", "labels": ["AT"]}])],
-            r"field 'annotations\[0\].result\[1\]': tail: points to missing entity id 'r2'",
+            r"field 'annotations\[0\].result\[1\].to_id': no region with id 'r2' in this annotation",
         ),
         (
-            [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r1", "labels": []}])],
-            r"field 'annotations\[0\].result\[1\].labels': expected exactly one of MEET, AT, ON",
+            [ls_task([ls_region(), {"type": "relation", "from_id": "r1", "to_id": "r1", "labels": ["at", "ON"]}])],
+            r"field 'annotations\[0\].result\[1\].labels': expected one of MEET, AT, ON, got AT and ON",
+        ),
+        (
+            [ls_task([ls_region(), {**ls_region(labels=["VENUE"]), "from_name": "kind"}])],
+            r"task 0: field 'annotations\[0\].result\[1\].value.labels': conflicting labels LEADER and VENUE "
+            r"\(\['VENUE'\] here; \['LEADER'\] in annotations\[0\].result\[0\]\)",
+        ),
+        (
+            [ls_task([ls_region(), ls_region(end=4)])],
+            r"field 'annotations\[0\].result\[1\].value': region 'r1' is 0..4 here but 0..6 in annotations",
+        ),
+        (
+            [ls_task([{**ls_region(), "type": "hypertextlabels", "to_name": "text"}])],
+            r"field 'annotations\[0\].result\[0\].type': 'hypertextlabels' regions cannot be read",
         ),
         (
             [ls_task([], id="a"), ls_task([], id="a")],
@@ -378,6 +654,37 @@ def test_broken_json_names_the_line(tmp_path):
             },
             r"field 'relations\[0\]': MEET joins a mention to itself",
         ),
+        ({"text": "Jokowi tiba", "label": [[0, 6, "LEADER"], [0, 11, "LEADER"]]}, r"field 'label\[1\]': span "),
+        ({"text": "Jokowi", "label": [[0, 20, "LEADER"]]}, r"field 'label\[0\]': offsets 0..20 outside"),
+        (
+            {
+                "text": "Jokowi",
+                "entities": [{"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"}],
+                "relations": [{"from_id": 1, "to_id": 5, "type": "AT"}],
+            },
+            r"field 'relations\[0\].to_id': no entity with id 5 in this record",
+        ),
+        (
+            {
+                "text": "Jokowi, Anwar",
+                "entities": [
+                    {"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"},
+                    {"id": 1, "start_offset": 8, "end_offset": 13, "label": "LEADER"},
+                ],
+            },
+            r"field 'entities\[1\].id': duplicate entity id 1 \(also entities\[0\]\)",
+        ),
+        (
+            {
+                "text": "Jokowi, Anwar",
+                "entities": [
+                    {"id": 1, "start_offset": 0, "end_offset": 6, "label": "LEADER"},
+                    {"id": 2, "start_offset": 8, "end_offset": 13, "label": "LEADER"},
+                ],
+                "relations": [{"from_id": 1, "to_id": 2, "type": "MEET"}, {"from_id": 2, "to_id": 1, "type": "MEET"}],
+            },
+            r"field 'relations\[1\]': repeats the MEET relation of relations\[0\]",
+        ),
     ],
 )
 def test_malformed_doccano_names_line_field_and_problem(tmp_path, record, message):
@@ -402,6 +709,24 @@ def test_guess_format_from_names_and_first_record(tmp_path):
         "label-studio",
         None,
     ]
+
+
+@pytest.mark.parametrize("name", ["doccano_seq.jsonl", "doccano_rel.jsonl"])
+def test_doccano_exports_starting_with_an_unannotated_record_are_detected(name):
+    assert guess_format(FIXTURES / name, reading=True) == "doccano"
+
+
+def test_guess_format_asks_the_next_record_when_the_first_has_no_entities(tmp_path):
+    empty, full = Document("a", "Halo."), sample()
+    ours = tmp_path / "ours.doccano.jsonl"
+    write_documents([empty, full], ours, "doccano")  # {"id": "a", "text": ..., "entities": [], "relations": []}
+    assert guess_format(ours, reading=True) == "doccano"
+    assert [spans(d) for d in read_documents(ours, "doccano")] == [[], spans(full)]
+    corpus = tmp_path / "corpus.jsonl"
+    write_jsonl([empty, full], corpus)
+    assert guess_format(corpus, reading=True) == "jsonl"
+    write_jsonl([empty], corpus)  # nothing tells: both readings give the same documents
+    assert guess_format(corpus, reading=True) == "jsonl"
 
 
 def test_losses_say_what_each_format_drops():
@@ -455,9 +780,50 @@ def test_cli_bad_input_exits_1_without_traceback_or_output(tmp_path):
     proc = convert(bad, out)
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
-    assert "bad.json: task 0: field 'annotations[0].result[0]': label: unknown label 'PER'" in proc.stderr
+    assert "bad.json: task 0: field 'annotations[0].result[0].value.labels[0]': unknown label 'PER'" in proc.stderr
     assert out.read_text(encoding="utf-8") == "keep me\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "out.jsonl"]
+
+
+def test_cli_maps_and_drops_labels_and_says_so(tmp_path):
+    out = tmp_path / "out.jsonl"
+    src = FIXTURES / "conll2003_bom.conll"
+    proc = convert(src, out)
+    assert proc.returncode == 1 and "unknown label 'PER'" in proc.stderr and "--label-map" in proc.stderr
+    proc = convert(src, out, "--label-map", "PER=LEADER", "--label-map", "loc=venue", "--drop-label", "MISC")
+    assert proc.returncode == 0, proc.stderr
+    assert "note: dropped 1 spans labelled 'MISC' (--drop-label)" in proc.stderr
+    assert [len(d.entities) for d in read_jsonl(out)] == [3, 1]
+    proc = convert(src, out, "--label-map", "PER=nobody")
+    assert proc.returncode == 2 and "'nobody' is not one of" in proc.stderr
+    proc = convert(DEV, tmp_path / "x.json", "--drop-label", "DATE")
+    assert proc.returncode == 2 and "not jsonl" in proc.stderr
+
+
+def test_cli_trim_lists_its_changes_on_stderr(tmp_path):
+    proc = convert(FIXTURES / "tabs_bom.conll", tmp_path / "out.jsonl", "--trim")
+    assert proc.returncode == 0, proc.stderr
+    assert "(document 'berita-2'): ')' -> dropped" in proc.stderr
+    assert "note: --trim shrank 1 spans and dropped 1" in proc.stderr
+
+
+def test_cli_label_studio_annotation_choice(tmp_path):
+    out = tmp_path / "out.jsonl"
+    proc = convert(LS_EXPORT, out, "--label-map", FIXTURES / "label_map.yaml", "--ls-annotation", "all-agree")
+    assert proc.returncode == 0, proc.stderr
+    assert "note: skipped 1 tasks (--ls-annotation all-agree)" in proc.stderr
+    assert [d.id for d in read_jsonl(out)] == ["101", "103", "104", "105"]
+    proc = convert(LS_EXPORT, out, "--ls-annotation", "best")
+    assert proc.returncode == 2 and "by-annotator=ID" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["empty.conll", "empty.json", "empty.jsonl"])
+def test_cli_warns_about_an_empty_input(tmp_path, name):
+    (tmp_path / name).write_text("\n", encoding="utf-8")
+    proc = convert(tmp_path / name, tmp_path / "out.jsonl")
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: no documents read from {tmp_path / name}" in proc.stderr
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == ""
 
 
 def test_cli_refuses_unknown_formats_and_missing_files(tmp_path):

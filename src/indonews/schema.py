@@ -253,7 +253,7 @@ def _check_unicode(obj: Any, where: str) -> None:
 def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
     """``(line number, "file:line", parsed JSON)`` for each non-blank line; broken JSON raises CorpusError."""
     path = str(path)
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8-sig") as fh:  # a leading byte-order mark is not part of the first record
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
