@@ -49,6 +49,32 @@ def test_blocks_keep_order_ids_text_and_meta():
     assert make_blocks(iter([]), 2) == []
 
 
+def test_actor_options_fall_back_to_pytorch_once_when_the_export_fails(trained_model, monkeypatch, caplog):
+    pytest.importorskip("onnxruntime")
+    from indonews import ort
+    from indonews.cluster import actor_options
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unsupported op")
+
+    monkeypatch.setattr(ort, "find_export", lambda *a, **k: None)
+    monkeypatch.setattr(ort, "export_onnx", broken)
+    with caplog.at_level("WARNING", logger="indonews.cluster"):
+        assert actor_options(trained_model, device="cpu")["runtime"] == "torch"  # every actor then runs PyTorch
+    assert "ONNX export failed: RuntimeError: unsupported op; running on PyTorch instead" in caplog.text
+    with pytest.raises(ort.OnnxExportError, match="unsupported op"):  # asked for by name: no fallback
+        actor_options(trained_model, runtime="onnx")
+    with pytest.raises(ValueError, match="CPU only"):
+        actor_options(trained_model, device="cuda", quantize="int8")
+    # an actor given a GPU runs PyTorch there, whatever the machine running predict.py has
+    assert actor_options(trained_model, gpus_per_actor=1) == {
+        "device": "cuda",
+        "dtype": None,
+        "quantize": None,
+        "runtime": "torch",
+    }
+
+
 # -- the script ---------------------------------------------------------------------------------------
 
 
