@@ -150,6 +150,21 @@ def test_published_dir_loads_with_the_extractor_and_predicts_like_the_source(pub
     assert sum(len(d.entities) for d in got) > 0  # the comparison is not between two empty outputs
 
 
+def test_a_shipped_onnx_export_is_published_and_found_there(trained_model, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from indonews import ort
+
+    model = copy_model(trained_model, tmp_path)
+    export = ort.export_onnx(model, model / ort.EXPORT_DIR)
+    (model / ort.EXPORT_DIR / ".export-left-by-a-killed-run").mkdir()
+    out = publish(model, tmp_path / "published")
+    shipped = out / ort.EXPORT_DIR / "model.onnx"
+    assert shipped.read_bytes() == export.read_bytes()
+    assert sorted(p.name for p in (out / ort.EXPORT_DIR).iterdir()) == ["model.onnx"]
+    assert ort.find_export(out) == shipped  # its fingerprint still matches the published weights
+    assert "| `onnx/` (`model.onnx`) |" in (out / "README.md").read_text(encoding="utf-8")
+
+
 def test_refuses_a_model_without_evaluation(trained_model, tmp_path):
     model = copy_model(trained_model, tmp_path)
     (model / "metrics.json").unlink()

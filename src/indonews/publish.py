@@ -5,8 +5,8 @@
 PosixPath('/tmp/indonews-tiny')
 
 The published directory holds what the model directory holds (safetensors weights, tokenizer, config
-with ``id2label``/``label2id``, ``indonews.json``, ``relations/``, ``metrics.json``, ``trainer_log.json``)
-plus ``README.md``. Every number in the card is read from ``metrics.json``, the evaluation train.py saved;
+with ``id2label``/``label2id``, ``indonews.json``, ``relations/``, an ONNX export in ``onnx/`` if there is one,
+``metrics.json``, ``trainer_log.json``) plus ``README.md``. Every number in the card is read from ``metrics.json``, the evaluation train.py saved;
 a model without one is refused. The directory is built beside its target and renamed into place, after
 loading it back with transformers alone and with :class:`indonews.Extractor`.
 """
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from indonews.ort import EXPORT_DIR
 from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
 from indonews.schema import ENTITY_LABELS, IOB2_LABELS, RELATION_LABELS, RELATION_TYPES
 
@@ -289,6 +290,7 @@ class _Model:
     relation_settings: dict | None
     log: list
     trained_on_corpus: bool  # the training file sits beside the corpus datasheet
+    onnx_files: list  # names of the ONNX exports shipped in onnx/
 
 
 def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | None) -> _Model:
@@ -312,6 +314,7 @@ def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | N
         source=source,
         settings=settings,
         relation_settings=_read_json(folder / RELATIONS_DIR / "relation.json"),
+        onnx_files=sorted(p.name for p in (folder / EXPORT_DIR).glob("*.onnx")),
         log=_read_json(folder / TRAINER_LOG, []),
         trained_on_corpus=bool(
             sheet and sheet.exists() and train_file and Path(train_file).parent.resolve() == sheet.parent.resolve()
@@ -506,6 +509,14 @@ def _files(m: _Model) -> list[str]:
     ]
     if m.relation_settings:
         rows.append(("`relations/`", "the relation model (encoder, head, thresholds)"))
+    if m.onnx_files:
+        rows.append(
+            (
+                f"`{EXPORT_DIR}/` ({', '.join(f'`{n}`' for n in m.onnx_files)})",
+                "the entity model for ONNX Runtime, which the Extractor runs on a CPU; used only where its "
+                "fingerprint (weights and library versions) matches, else the Extractor exports it again",
+            )
+        )
     rows.append(("`metrics.json`", "the evaluation this card quotes"))
     if m.log:
         rows.append(("`trainer_log.json`", "the entity model's training log"))
@@ -615,7 +626,9 @@ def publish(
             if src.name in SKIP_FILES or src.name.startswith("."):
                 continue
             if src.is_dir():
-                if src.name == RELATIONS_DIR:
+                # the ONNX export is copied as it is: a stale one (other weights or library versions) carries
+                # a fingerprint that does not match, and the Extractor never reads it; .export-* are work dirs
+                if src.name in (RELATIONS_DIR, EXPORT_DIR):
                     shutil.copytree(src, staging / src.name, ignore=shutil.ignore_patterns(*SKIP_FILES, ".*"))
                 continue  # checkpoints and other run leftovers are not part of the model
             shutil.copy2(src, staging / src.name)
