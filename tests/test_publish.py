@@ -85,6 +85,26 @@ def test_card_tables_show_the_saved_scores(published, trained_model):
     assert 'snapshot_download("org/indonews-fixture")' in card
 
 
+def test_card_lists_the_training_hyperparameters(published):
+    card = (published / "README.md").read_text(encoding="utf-8")
+    section = card.split("## Training\n", 1)[1].split("\n## ", 1)[0]
+    for row in (  # what train.py recorded in indonews.json for the fixture run (debug=fast)
+        "| | entity model | relation model |",
+        "| learning rate | 5e-05 | 3e-05 |",
+        "| schedule | linear, warm-up 10% of the steps | linear, warm-up 10% of the steps |",
+        "| training length | 6 optimiser steps | 4 optimiser steps |",
+        "| batch size | 4 | 4 |",
+        "| weight decay | 0.01 | 0.01 |",
+        "| early stopping | off | off |",
+        "| seed | 42 | 42 |",
+        "| window (max length) | 64 tokens, stride 16 | 128 tokens |",
+        "| dropout | model default | 0.1 |",
+        "| augmentation | none | none |",
+    ):
+        assert row in section
+    assert pub.hyperparameter_table({}) == []  # a model trained before train.py recorded them: no table
+
+
 def test_published_dir_is_self_contained_and_portable(published, trained_model):
     names = {p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md", "metrics.json", "indonews.json"} <= names

@@ -379,6 +379,61 @@ def _evaluation(metrics: dict, m: _Model) -> list[str]:
     return s
 
 
+TRAINED_MODELS = {"ner": "entity model", "relations": "relation model"}
+
+
+def _warmup(value) -> str:
+    if not value:
+        return "none"
+    return f"{value:.0%} of the steps" if 0 < value < 1 else f"{int(value)} steps"
+
+
+def _augmentation(aug: dict) -> str:
+    if not aug.get("enabled"):
+        return "none"
+    return f"{aug.get('copies')} replaced copies of each article (p = {aug.get('p')}, seed {aug.get('seed')})"
+
+
+def hyperparameter_table(training: dict, augment: dict | None = None) -> list[str]:
+    """The card's table of training hyperparameters, one column per model train.py recorded in
+    ``indonews.json`` (``training``: the TrainingArguments that matter, window length, patience ...)."""
+    cols = [(name, training[key]) for key, name in TRAINED_MODELS.items() if training.get(key)]
+    if not cols:
+        return []
+
+    def length(h):
+        if (h.get("max_steps") or -1) > 0:
+            return f"{h['max_steps']} optimiser steps"
+        return f"{h.get('num_train_epochs', 0):g} epochs at most"
+
+    def batch(h):
+        total, per_device = h.get("train_batch_size"), h.get("per_device_train_batch_size")
+        return f"{total}" if total == per_device else f"{total} ({per_device} per device)"
+
+    def window(h):
+        return f"{h['max_length']} tokens" + (f", stride {h['stride']}" if h.get("stride") is not None else "")
+
+    def patience(h):
+        p = h.get("early_stopping_patience")
+        return f"{p} evaluations without a dev F1 gain" if p else "off"
+
+    rows = [
+        ("learning rate", lambda h: f"{h['learning_rate']:g}"),
+        ("schedule", lambda h: f"{h.get('lr_scheduler_type')}, warm-up {_warmup(h.get('warmup_steps'))}"),
+        ("training length", length),
+        ("batch size", batch),
+        ("weight decay", lambda h: f"{h.get('weight_decay', 0):g}"),
+        ("early stopping", patience),
+        ("seed", lambda h: f"{h.get('seed')}"),
+        ("window (max length)", window),
+        ("dropout", lambda h: f"{h['dropout']:g}" if h.get("dropout") is not None else "model default"),
+        ("augmentation", lambda h: _augmentation(augment or {})),
+    ]
+    out = ["| | " + " | ".join(name for name, _ in cols) + " |", "| --- |" + " --- |" * len(cols)]
+    out += [f"| {label} | " + " | ".join(fmt(h) for _, h in cols) + " |" for label, fmt in rows]
+    return out
+
+
 def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
     s = ["## Training data\n"]
     data = m.settings.get("data") or {}
@@ -409,6 +464,7 @@ def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
             f"Mention replacement: {aug.get('copies')} replaced copies of each training article "
             f"(p = {aug.get('p')}, seed {aug.get('seed')}), surfaces from {', '.join(aug.get('sources', []))}.\n"
         )
+    s.append("## Training\n")
     rec = _training_record(m.log)
     if rec["steps"]:
         line = f"Entity model: {rec['steps']} optimiser steps ({rec['epochs']:.1f} epochs"
@@ -421,6 +477,11 @@ def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
                 f"(step {rec['best_eval'].get('step')})"
             )
         s.append(line + ". The full log is in `trainer_log.json`.\n")
+    table = hyperparameter_table(m.settings.get("training") or {}, aug)
+    if table:
+        s += ["Hyperparameters, as `scripts/train.py` recorded them in `indonews.json`:\n", *table, ""]
+    if s[-1] == "## Training\n":  # a model trained before train.py recorded them, with no log
+        s.pop()
     return s
 
 
