@@ -1,9 +1,9 @@
 """Batch inference on a Ray cluster (``pip install -e ".[ray]"``): blocks of documents, an actor pool, input order.
 
->>> from indonews.cluster import annotate_blocks, make_blocks, ray_session    # doctest: +SKIP
->>> blocks = make_blocks(iter_input("articles.jsonl"), block_size=256)      # doctest: +SKIP
->>> with ray_session(address=None, num_cpus=2):                             # doctest: +SKIP
-...     write_jsonl(annotate_blocks(blocks, "models/tiny", actors=2), "predictions.jsonl")
+>>> from indonews.cluster import annotate_blocks, block_size, make_blocks, ray_session  # doctest: +SKIP
+>>> blocks = make_blocks(iter_input("articles.jsonl"), block_size(batch_size=32))      # doctest: +SKIP
+>>> with ray_session(address=None, num_cpus=2):                                        # doctest: +SKIP
+...     write_jsonl(annotate_blocks(blocks, "models/tiny", actors=2, batch_size=32), "predictions.jsonl")
 
 Each actor loads one :class:`~indonews.predict.Extractor` and annotates whole blocks. The output is the
 single-process output byte for byte: ``Extractor.annotate`` reads ``batch_size * BUFFER_BATCHES`` documents at a
@@ -14,9 +14,9 @@ a block anywhere, never decides them). Results come back as JSON text, not Arrow
 dropped or retyped on the way.
 
 Memory: the whole input is read (and checked) before Ray starts and handed to Ray's object store, which
-spills to disk when full; the output streams back in input order (``preserve_order``) and is written as it
-comes, so neither the driver nor the object store holds all the predictions. A slow block holds back the
-ones after it in the object store until it is done.
+spills to disk when full. The output streams back in input order (``preserve_order``) and is written as it
+comes, so the driver never holds the predictions; blocks that finish before an earlier, slower one wait for
+it in the object store, whose use Ray Data throttles.
 
 This module imports Ray only when a function is called.
 """
