@@ -10,13 +10,21 @@ the run can simply be repeated. A malformed input line stops the run.
 
 predicts only shard 1 of 4, a contiguous block of the input in input order, so that
 ``cat out.0.jsonl out.1.jsonl out.2.jsonl out.3.jsonl`` is byte for byte the unsharded output.
+
+    python scripts/predict.py ... engine=ray engine.actors=4
+
+runs a pool of 4 Extractors on a Ray cluster ($RAY_ADDRESS or engine.address; a local Ray instance when
+neither is set) and writes the same file, byte for byte, as the single process (indonews.cluster).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
+import os
 import signal
+import time
 
 import _common
 import hydra
@@ -59,6 +67,68 @@ def exit_cleanly_when_stopped(fn):
     return wrapper
 
 
+def positive(value, name: str, integer: bool = True):
+    """``value`` if it is a number > 0 (an integer when ``integer``); else exit with one line naming it."""
+    kinds = (int,) if integer else (int, float)
+    if not isinstance(value, kinds) or isinstance(value, bool) or value <= 0:
+        raise SystemExit(f"error: {name}={value!r}: must be {'an integer' if integer else 'a number'} > 0")
+    return value
+
+
+def engine_of(cfg: DictConfig) -> str:
+    name = cfg.engine.get("name")
+    if name not in ("local", "ray"):
+        raise SystemExit(f"error: engine={name!r}: expected local or ray (configs/engine/)")
+    return name
+
+
+def predict_local(cfg: DictConfig, docs, total: int) -> int:
+    try:
+        ex = Extractor.from_pretrained(
+            cfg.model_dir, device=cfg.device, dtype=cfg.dtype, quantize=cfg.quantize, runtime=cfg.runtime
+        )
+    except (ValueError, ImportError, OnnxExportError) as exc:  # bad dtype=, quantize=, runtime=: one line
+        raise SystemExit(f"error: {exc}") from None
+    annotated = tqdm(ex.annotate(docs, batch_size=cfg.batch_size), desc="predict", unit="doc", total=total)
+    return write_jsonl(annotated, cfg.output)
+
+
+def predict_ray(cfg: DictConfig, docs, total: int) -> int:
+    """The same output through an actor pool on Ray; input and options are checked before Ray starts."""
+    from indonews import cluster  # imports Ray only when it calls it
+
+    e = cfg.engine
+    actors = positive(e.actors, "engine.actors")
+    cpus, gpus = positive(e.cpus_per_actor, "engine.cpus_per_actor", integer=False), e.gpus_per_actor
+    if not isinstance(gpus, (int, float)) or isinstance(gpus, bool) or gpus < 0:
+        raise SystemExit(f"error: engine.gpus_per_actor={gpus!r}: must be a number >= 0")
+    requested = None if e.batch_size is None else positive(e.batch_size, "engine.batch_size")
+    size = cluster.block_size(positive(cfg.batch_size, "batch_size"), requested)
+    if requested is not None and size != requested:
+        log.info("engine.batch_size=%d rounded up to %d, a multiple of batch_size*8 (README, Ray)", requested, size)
+    try:
+        options = cluster.actor_options(cfg.model_dir, cfg.device, cfg.dtype, cfg.quantize, cfg.runtime, gpus)
+    except (ValueError, ImportError, OnnxExportError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    blocks = cluster.make_blocks(docs, size)  # every input line read and checked before Ray starts
+    try:
+        import ray  # after the checks: importing Ray takes seconds
+    except ImportError as exc:
+        raise SystemExit(f"error: engine=ray needs Ray ({exc}): pip install -e '.[ray]'") from None
+    with cluster.ray_session(e.address, num_cpus=max(os.cpu_count() or 1, math.ceil(actors * cpus))) as where:
+        log.info("%s: %d actors, %d blocks of up to %d documents", where, actors, len(blocks), size)
+        if 0 < len(blocks) < actors:
+            log.warning(
+                "only %d blocks for %d actors: a smaller engine.batch_size keeps them all busy", len(blocks), actors
+            )
+        results = cluster.annotate_blocks(blocks, cfg.model_dir, actors, cfg.batch_size, cpus, gpus, **options)
+        del blocks  # Ray's object store holds them now
+        try:
+            return write_jsonl(tqdm(results, desc="predict", unit="doc", total=total), cfg.output)
+        except ray.exceptions.RayError as exc:
+            raise SystemExit(f"error: on Ray: {exc}") from None
+
+
 def shard_of(cfg: DictConfig) -> tuple[int, int]:
     """``(shard.index, shard.count)``, checked; a bad value exits with one line naming it."""
     index, count = cfg.shard.index, cfg.shard.count
@@ -79,16 +149,13 @@ def main(cfg: DictConfig) -> None:
     start, stop = shard_bounds(n_docs, index, count)
     if count > 1:
         log.info("shard %d of %d: documents [%d, %d) of %d (counting from 0)", index, count, start, stop, n_docs)
-    try:
-        ex = Extractor.from_pretrained(
-            cfg.model_dir, device=cfg.device, dtype=cfg.dtype, quantize=cfg.quantize, runtime=cfg.runtime
-        )
-    except (ValueError, ImportError, OnnxExportError) as exc:  # bad dtype=, quantize=, runtime=: one line
-        raise SystemExit(f"error: {exc}") from None
-    docs = iter_input(cfg.input, start, stop)
-    annotated = tqdm(ex.annotate(docs, batch_size=cfg.batch_size), desc="predict", unit="doc", total=stop - start)
-    n = write_jsonl(annotated, cfg.output)
-    log.info("%d documents written to %s", n, cfg.output)
+    run = predict_ray if engine_of(cfg) == "ray" else predict_local
+    t0 = time.perf_counter()
+    n = run(cfg, iter_input(cfg.input, start, stop), stop - start)
+    seconds = time.perf_counter() - t0
+    log.info(
+        "%d documents written to %s in %.1f s (%.1f docs/s, loading included)", n, cfg.output, seconds, n / seconds
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Trains the entity model and the relation model (``tasks=[ner,relations]``, the default) on the same
 backbone; ``tasks=[ner]`` trains entities alone, ``tasks=[relations]`` trains relations alone and adds
 them to the entity model already in ``model_dir``. Writes the final model (weights, tokenizer, labels,
-``relations/``, metrics.json with dev and test scores) to ``model_dir`` in one rename; checkpoints and
-logs go to the Hydra run directory. Returns dev entity F1 (relation F1 with ``tasks=[relations]``) for
+``relations/``, metrics.json with dev and test scores) to ``model_dir`` in one rename; checkpoints, logs,
+the dev and test reports and, with ``plots=true`` (the default), ``confusion_<split>.png`` and
+``training_curve.png`` (as scripts/evaluate.py draws them) go to the Hydra run directory. Returns dev entity F1 (relation F1 with ``tasks=[relations]``) for
 sweeps (-m).
 """
 
@@ -22,9 +23,9 @@ from indonews.backbone import ensure_backbone, resolve_backbone
 from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
 from indonews.e5 import BUILD_FILE
-from indonews.ner.training import save_model_dir, train_ner
-from indonews.predict import RELATIONS_DIR, Extractor
-from indonews.reports import evaluate_extractor, write_report
+from indonews.ner.training import hyperparameters, save_model_dir, train_ner
+from indonews.predict import RELATIONS_DIR, SETTINGS_FILE, Extractor
+from indonews.reports import evaluate_extractor, write_plots, write_report
 from indonews.schema import read_jsonl
 
 log = logging.getLogger("train")
@@ -68,7 +69,14 @@ def _train_relations(cfg: DictConfig, train_docs, dev_docs, backbone: str, local
         resume_from_checkpoint=resume,
     )
     settings = default_settings(cfg.relations.max_length, thresholds)
-    return RelationPredictor(model.eval(), tokenizer, settings)
+    used = hyperparameters(
+        args,
+        _common.world_size(),
+        max_length=cfg.relations.max_length,
+        dropout=cfg.relations.dropout,
+        early_stopping_patience=cfg.relations.early_stopping_patience,
+    )
+    return RelationPredictor(model.eval(), tokenizer, settings), used
 
 
 @hydra.main(config_path=_common.CONFIGS, config_name="train", version_base="1.3")
@@ -121,6 +129,15 @@ def main(cfg: DictConfig) -> float:
         )
         ex = Extractor(trainer.model, tokenizer, cfg.model.max_length, cfg.model.stride, cfg.decoding.constrained)
         is_main, history = trainer.is_world_process_zero(), trainer.state.log_history
+        training = {
+            "ner": hyperparameters(
+                args,
+                _common.world_size(),
+                max_length=ex.max_length,
+                stride=ex.stride,
+                early_stopping_patience=cfg.trainer.early_stopping_patience,
+            )
+        }
     else:  # relations alone, added to the entity model already in model_dir
         if not (Path(cfg.model_dir) / "config.json").exists():
             raise SystemExit(
@@ -129,9 +146,11 @@ def main(cfg: DictConfig) -> float:
             )
         ex = Extractor.from_pretrained(cfg.model_dir, runtime="torch", relations=None)  # the weights as trained
         is_main, history = _common.rank() == 0, _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
+        kept = (_common.read_json(Path(cfg.model_dir) / SETTINGS_FILE, {}) or {}).get("training") or {}
+        training = {"ner": kept["ner"]} if "ner" in kept else {}  # the entity model's, as it was trained
 
     if "relations" in tasks:
-        ex.relations = _train_relations(cfg, train_docs, dev_docs, backbone, local_only)
+        ex.relations, training["relations"] = _train_relations(cfg, train_docs, dev_docs, backbone, local_only)
         ex.relations.model.to(ex.device)
         ex.relations.device = ex.device
     elif (Path(cfg.model_dir) / RELATIONS_DIR).exists() and "ner" in tasks:
@@ -139,11 +158,17 @@ def main(cfg: DictConfig) -> float:
 
     metrics: dict = {}
     if is_main:
+        curve = history  # the entity model's log: one training curve, drawn with the first split
         for split, docs in (("dev", dev_docs), ("test", test_docs)):
             if docs:
                 report = evaluate_extractor(ex, docs, cfg.eval_batch_size)
                 metrics[split] = {k: report[k] for k in ("entities", "relations") if k in report}
                 write_report(report, cfg.paths.output_dir, split)
+                if cfg.plots:
+                    plots = write_plots(report, cfg.paths.output_dir, split, curve, Path(cfg.model_dir).name)
+                    for kind, png in plots.items():
+                        log.info("%s plot: %s", kind.replace("_", " "), png)
+                    curve = None
                 log.info("%s entity F1 %.4f", split, report["entities"]["micro"]["f1"])
                 for view, rep in report.get("relations", {}).items():
                     log.info("%s relation F1 (%s) %.4f", split, view, rep["micro"]["f1"])
@@ -158,6 +183,7 @@ def main(cfg: DictConfig) -> float:
             "data": _common.plain(cfg.data),
             "seed": cfg.seed,
             "world_size": _common.world_size(),
+            "training": training,  # per model: the TrainingArguments that matter (the model card lists them)
         }
         extra = {"metrics.json": metrics, "trainer_log.json": history}
         out = save_model_dir(ex.model, ex.tokenizer, cfg.model_dir, settings, extra, ex.relations)

@@ -186,6 +186,34 @@ def test_label_studio_exports_predictions_with_scores_and_reads_them_back():
     assert "predictions" not in forced and all("score" not in r for r in forced["annotations"][0]["result"])
 
 
+def test_label_studio_predictions_carry_relation_scores_into_the_task_score():
+    doc = sample()
+    for i, e in enumerate(doc.entities):
+        e.score = 0.5 + i / 20  # 0.50 .. 0.80
+    for i, r in enumerate(doc.relations):
+        r.score = 0.1 * (i + 1)  # 0.1, 0.2, 0.3
+    pred = through_json(to_label_studio([doc]))[0]["predictions"][0]
+    items = [r for r in pred["result"] if r["type"] == "relation"]
+    assert [(r["from_id"], r["to_id"], r["labels"], r["score"]) for r in items] == [
+        (r.head, r.tail, [r.label], r.score) for r in doc.relations
+    ]
+    scores = [e.score for e in doc.entities] + [r.score for r in doc.relations]
+    assert pred["score"] == pytest.approx(sum(scores) / len(scores))  # what Label Studio sorts tasks by
+    back = from_label_studio([{"data": {"text": doc.text, "id": doc.id}, "annotations": [pred]}])[0]
+    assert [(r.label, r.score) for r in back.relations] == [(r.label, r.score) for r in doc.relations]
+    assert losses([doc], "label-studio") == []
+    assert losses([doc], "doccano") == ["dropped 7 entity scores", "dropped 3 relation scores"]
+
+    for e in doc.entities:
+        e.score = None  # relation scores alone still make a prediction
+    pred = to_label_studio([doc])[0]["predictions"][0]
+    assert pred["score"] == pytest.approx(0.2) and all(
+        "score" not in r for r in pred["result"] if r["type"] == "labels"
+    )
+    forced = to_label_studio([doc], as_predictions=False)[0]["annotations"][0]
+    assert all("score" not in r for r in forced["result"])
+
+
 # ------------------------------------------------------------------------------------------- lenient import
 
 

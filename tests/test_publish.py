@@ -85,6 +85,26 @@ def test_card_tables_show_the_saved_scores(published, trained_model):
     assert 'snapshot_download("org/indonews-fixture")' in card
 
 
+def test_card_lists_the_training_hyperparameters(published):
+    card = (published / "README.md").read_text(encoding="utf-8")
+    section = card.split("## Training\n", 1)[1].split("\n## ", 1)[0]
+    for row in (  # what train.py recorded in indonews.json for the fixture run (debug=fast)
+        "| | entity model | relation model |",
+        "| learning rate | 5e-05 | 3e-05 |",
+        "| schedule | linear, warm-up 10% of the steps | linear, warm-up 10% of the steps |",
+        "| training length | 6 optimiser steps | 4 optimiser steps |",
+        "| batch size | 4 | 4 |",
+        "| weight decay | 0.01 | 0.01 |",
+        "| early stopping | off | off |",
+        "| seed | 42 | 42 |",
+        "| window (max length) | 64 tokens, stride 16 | 128 tokens |",
+        "| dropout | model default | 0.1 |",
+        "| augmentation | none | none |",
+    ):
+        assert row in section
+    assert pub.hyperparameter_table({}) == []  # a model trained before train.py recorded them: no table
+
+
 def test_published_dir_is_self_contained_and_portable(published, trained_model):
     names = {p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md", "metrics.json", "indonews.json"} <= names
@@ -148,6 +168,21 @@ def test_published_dir_loads_with_the_extractor_and_predicts_like_the_source(pub
     want = list(Extractor.from_pretrained(trained_model, device="cpu").annotate(texts))
     assert [d.to_dict() for d in got] == [d.to_dict() for d in want]
     assert sum(len(d.entities) for d in got) > 0  # the comparison is not between two empty outputs
+
+
+def test_a_shipped_onnx_export_is_published_and_found_there(trained_model, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from indonews import ort
+
+    model = copy_model(trained_model, tmp_path)
+    export = ort.export_onnx(model, model / ort.EXPORT_DIR)
+    (model / ort.EXPORT_DIR / ".export-left-by-a-killed-run").mkdir()
+    out = publish(model, tmp_path / "published")
+    shipped = out / ort.EXPORT_DIR / "model.onnx"
+    assert shipped.read_bytes() == export.read_bytes()
+    assert sorted(p.name for p in (out / ort.EXPORT_DIR).iterdir()) == ["model.onnx"]
+    assert ort.find_export(out) == shipped  # its fingerprint still matches the published weights
+    assert "| `onnx/` (`model.onnx`) |" in (out / "README.md").read_text(encoding="utf-8")
 
 
 def test_refuses_a_model_without_evaluation(trained_model, tmp_path):

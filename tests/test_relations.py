@@ -233,10 +233,14 @@ def test_relations_alone_are_added_to_an_existing_entity_model(trained_model, ti
     overrides = [
         o for o in tiny_overrides(tiny_backbone, corpus_dir, tmp_path / "run") if not o.startswith("model_dir")
     ]
-    run_script("train", *overrides, "tasks=[relations]", f"model_dir={model_dir}")
+    run_script("train", *overrides, "tasks=[relations]", f"model_dir={model_dir}", "plots=false")
     assert (model_dir / "relations" / "head.safetensors").exists()
     assert (model_dir / "model.safetensors").read_bytes() == before  # the entity model is kept as it was
     assert "relations" in json.loads((model_dir / "metrics.json").read_text())["test"]
+    training = json.loads((model_dir / "indonews.json").read_text())["training"]
+    assert training["ner"] == json.loads((trained_model / "indonews.json").read_text())["training"]["ner"]  # kept
+    assert training["relations"]["max_steps"] == 4
+    assert (tmp_path / "run" / "test.json").exists() and not list((tmp_path / "run").glob("*.png"))  # plots=false
 
 
 def test_relations_alone_without_an_entity_model_fails_clearly(tiny_backbone, corpus_dir, tmp_path):

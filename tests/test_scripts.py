@@ -31,6 +31,20 @@ def test_train_writes_a_self_describing_model_dir(trained_model):
     assert not trained_model.with_name("model.partial").exists()
 
 
+def test_train_records_its_hyperparameters_and_draws_the_evaluation_plots(trained_model):
+    run = trained_model.parent  # the fixture's hydra.run.dir
+    for name in ("confusion_dev.png", "confusion_test.png", "training_curve.png"):
+        assert (run / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    training = json.loads((trained_model / "indonews.json").read_text())["training"]
+    ner, rel = training["ner"], training["relations"]
+    # trainer/default.yaml and relations/default.yaml, shrunk by debug/fast.yaml and tiny_overrides
+    expected = {"learning_rate": 5e-5, "max_steps": 6, "per_device_train_batch_size": 4, "train_batch_size": 4}
+    expected |= {"max_length": 64, "stride": 16, "warmup_steps": 0.1, "weight_decay": 0.01, "seed": 42}
+    assert {k: ner[k] for k in expected} == expected
+    assert ner["lr_scheduler_type"] == "linear" and ner["early_stopping_patience"] is None
+    assert (rel["learning_rate"], rel["max_steps"], rel["max_length"], rel["dropout"]) == (3e-5, 4, 128, 0.1)
+
+
 def test_evaluate_writes_json_markdown_and_errors(trained_model, corpus_dir, tmp_path):
     proc = run_script(
         "evaluate",

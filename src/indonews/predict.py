@@ -30,6 +30,7 @@ RELATIONS_DIR = "relations"  # the relation model, when the model directory has 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 QUANTIZE = ("int8",)
 RUNTIMES = ("auto", "torch", "onnx")  # onnx: indonews.ort, onnxruntime on a CPU; auto: onnx where it can run
+BUFFER_BATCHES = 8  # batches read ahead and sorted by length together: a block of batch_size * 8 documents
 
 
 def onnx_available() -> bool:
@@ -54,6 +55,38 @@ def resolve_runtime(runtime: str, device: torch.device, dtype: str | None) -> st
     if device.type == "cpu" and dtype in (None, "float32") and onnx_available():
         return "onnx"
     return "torch"
+
+
+def resolve_options(
+    device: str | None, dtype: str | None, quantize: str | None, runtime: str
+) -> tuple[torch.device, str, str | None]:
+    """``(device, runtime, dtype)`` as :meth:`Extractor.from_pretrained` will use them; ValueError for a bad value
+    or a clash (ONNX Runtime or int8 off a CPU, int8 with a dtype), so a caller can check options before loading.
+
+    >>> resolve_options("cpu", None, "int8", "torch")
+    (device(type='cpu'), 'torch', None)
+    """
+    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    runtime = resolve_runtime(runtime, target, dtype)
+    if dtype is not None and dtype != "auto" and dtype not in DTYPES:
+        raise ValueError(f"dtype {dtype!r}: expected one of auto, {', '.join(DTYPES)}")
+    if runtime == "onnx":
+        if device is None:
+            target = torch.device("cpu")
+        if target.type != "cpu":
+            raise ValueError(f"runtime='onnx' runs on a CPU only, not on device {target}")
+        if dtype not in (None, "float32", "auto"):
+            raise ValueError(f"runtime='onnx' computes in float32 (or int8 with quantize); drop dtype={dtype!r}")
+        dtype = None
+    if quantize is not None:
+        if quantize not in QUANTIZE:
+            raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
+        if target.type != "cpu":
+            raise ValueError(f"quantize={quantize!r} runs on a CPU only, not on device {target}")
+        if dtype not in (None, "float32", "auto"):
+            raise ValueError(f"quantize={quantize!r} computes in int8 from float32 weights; drop dtype={dtype!r}")
+        dtype = None
+    return target, runtime, dtype
 
 
 def fast_bfloat16(device: str | torch.device = "cpu") -> bool:
@@ -140,7 +173,7 @@ class Extractor:
         stride: int = 128,
         constrained: bool = True,
         device: str | torch.device | None = None,
-        buffer_batches: int = 8,
+        buffer_batches: int = BUFFER_BATCHES,
         relations=None,
     ):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -187,25 +220,8 @@ class Extractor:
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
-        target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         chosen = runtime == "auto"
-        runtime = resolve_runtime(runtime, target, dtype)
-        if runtime == "onnx":
-            if device is None:
-                target = torch.device("cpu")
-            if target.type != "cpu":
-                raise ValueError(f"runtime='onnx' runs on a CPU only, not on device {target}")
-            if dtype not in (None, "float32", "auto"):
-                raise ValueError(f"runtime='onnx' computes in float32 (or int8 with quantize); drop dtype={dtype!r}")
-            dtype = None
-        if quantize is not None:
-            if quantize not in QUANTIZE:
-                raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
-            if target.type != "cpu":
-                raise ValueError(f"quantize={quantize!r} runs on a CPU only, not on device {target}")
-            if dtype not in (None, "float32", "auto"):
-                raise ValueError(f"quantize={quantize!r} computes in int8 from float32 weights; drop dtype={dtype!r}")
-            dtype = None
+        target, runtime, dtype = resolve_options(device, dtype, quantize, runtime)
         settings = {}
         if (model_dir / SETTINGS_FILE).exists():
             settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))

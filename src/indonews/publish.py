@@ -5,8 +5,8 @@
 PosixPath('/tmp/indonews-tiny')
 
 The published directory holds what the model directory holds (safetensors weights, tokenizer, config
-with ``id2label``/``label2id``, ``indonews.json``, ``relations/``, ``metrics.json``, ``trainer_log.json``)
-plus ``README.md``. Every number in the card is read from ``metrics.json``, the evaluation train.py saved;
+with ``id2label``/``label2id``, ``indonews.json``, ``relations/``, an ONNX export in ``onnx/`` if there is one,
+``metrics.json``, ``trainer_log.json``) plus ``README.md``. Every number in the card is read from ``metrics.json``, the evaluation train.py saved;
 a model without one is refused. The directory is built beside its target and renamed into place, after
 loading it back with transformers alone and with :class:`indonews.Extractor`.
 """
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from indonews.ort import EXPORT_DIR
 from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
 from indonews.schema import ENTITY_LABELS, IOB2_LABELS, RELATION_LABELS, RELATION_TYPES
 
@@ -289,6 +290,7 @@ class _Model:
     relation_settings: dict | None
     log: list
     trained_on_corpus: bool  # the training file sits beside the corpus datasheet
+    onnx_files: list  # names of the ONNX exports shipped in onnx/
 
 
 def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | None) -> _Model:
@@ -312,6 +314,7 @@ def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | N
         source=source,
         settings=settings,
         relation_settings=_read_json(folder / RELATIONS_DIR / "relation.json"),
+        onnx_files=sorted(p.name for p in (folder / EXPORT_DIR).glob("*.onnx")),
         log=_read_json(folder / TRAINER_LOG, []),
         trained_on_corpus=bool(
             sheet and sheet.exists() and train_file and Path(train_file).parent.resolve() == sheet.parent.resolve()
@@ -376,6 +379,61 @@ def _evaluation(metrics: dict, m: _Model) -> list[str]:
     return s
 
 
+TRAINED_MODELS = {"ner": "entity model", "relations": "relation model"}
+
+
+def _warmup(value) -> str:
+    if not value:
+        return "none"
+    return f"{value:.0%} of the steps" if 0 < value < 1 else f"{int(value)} steps"
+
+
+def _augmentation(aug: dict) -> str:
+    if not aug.get("enabled"):
+        return "none"
+    return f"{aug.get('copies')} replaced copies of each article (p = {aug.get('p')}, seed {aug.get('seed')})"
+
+
+def hyperparameter_table(training: dict, augment: dict | None = None) -> list[str]:
+    """The card's table of training hyperparameters, one column per model train.py recorded in
+    ``indonews.json`` (``training``: the TrainingArguments that matter, window length, patience ...)."""
+    cols = [(name, training[key]) for key, name in TRAINED_MODELS.items() if training.get(key)]
+    if not cols:
+        return []
+
+    def length(h):
+        if (h.get("max_steps") or -1) > 0:
+            return f"{h['max_steps']} optimiser steps"
+        return f"{h.get('num_train_epochs', 0):g} epochs at most"
+
+    def batch(h):
+        total, per_device = h.get("train_batch_size"), h.get("per_device_train_batch_size")
+        return f"{total}" if total == per_device else f"{total} ({per_device} per device)"
+
+    def window(h):
+        return f"{h['max_length']} tokens" + (f", stride {h['stride']}" if h.get("stride") is not None else "")
+
+    def patience(h):
+        p = h.get("early_stopping_patience")
+        return f"{p} evaluations without a dev F1 gain" if p else "off"
+
+    rows = [
+        ("learning rate", lambda h: f"{h['learning_rate']:g}"),
+        ("schedule", lambda h: f"{h.get('lr_scheduler_type')}, warm-up {_warmup(h.get('warmup_steps'))}"),
+        ("training length", length),
+        ("batch size", batch),
+        ("weight decay", lambda h: f"{h.get('weight_decay', 0):g}"),
+        ("early stopping", patience),
+        ("seed", lambda h: f"{h.get('seed')}"),
+        ("window (max length)", window),
+        ("dropout", lambda h: f"{h['dropout']:g}" if h.get("dropout") is not None else "model default"),
+        ("augmentation", lambda h: _augmentation(augment or {})),
+    ]
+    out = ["| | " + " | ".join(name for name, _ in cols) + " |", "| --- |" + " --- |" * len(cols)]
+    out += [f"| {label} | " + " | ".join(fmt(h) for _, h in cols) + " |" for label, fmt in rows]
+    return out
+
+
 def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
     s = ["## Training data\n"]
     data = m.settings.get("data") or {}
@@ -406,6 +464,7 @@ def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
             f"Mention replacement: {aug.get('copies')} replaced copies of each training article "
             f"(p = {aug.get('p')}, seed {aug.get('seed')}), surfaces from {', '.join(aug.get('sources', []))}.\n"
         )
+    s.append("## Training\n")
     rec = _training_record(m.log)
     if rec["steps"]:
         line = f"Entity model: {rec['steps']} optimiser steps ({rec['epochs']:.1f} epochs"
@@ -418,6 +477,11 @@ def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
                 f"(step {rec['best_eval'].get('step')})"
             )
         s.append(line + ". The full log is in `trainer_log.json`.\n")
+    table = hyperparameter_table(m.settings.get("training") or {}, aug)
+    if table:
+        s += ["Hyperparameters, as `scripts/train.py` recorded them in `indonews.json`:\n", *table, ""]
+    if s[-1] == "## Training\n":  # a model trained before train.py recorded them, with no log
+        s.pop()
     return s
 
 
@@ -506,6 +570,14 @@ def _files(m: _Model) -> list[str]:
     ]
     if m.relation_settings:
         rows.append(("`relations/`", "the relation model (encoder, head, thresholds)"))
+    if m.onnx_files:
+        rows.append(
+            (
+                f"`{EXPORT_DIR}/` ({', '.join(f'`{n}`' for n in m.onnx_files)})",
+                "the entity model for ONNX Runtime, which the Extractor runs on a CPU; used only where its "
+                "fingerprint (weights and library versions) matches, else the Extractor exports it again",
+            )
+        )
     rows.append(("`metrics.json`", "the evaluation this card quotes"))
     if m.log:
         rows.append(("`trainer_log.json`", "the entity model's training log"))
@@ -615,7 +687,9 @@ def publish(
             if src.name in SKIP_FILES or src.name.startswith("."):
                 continue
             if src.is_dir():
-                if src.name == RELATIONS_DIR:
+                # the ONNX export is copied as it is: a stale one (other weights or library versions) carries
+                # a fingerprint that does not match, and the Extractor never reads it; .export-* are work dirs
+                if src.name in (RELATIONS_DIR, EXPORT_DIR):
                     shutil.copytree(src, staging / src.name, ignore=shutil.ignore_patterns(*SKIP_FILES, ".*"))
                 continue  # checkpoints and other run leftovers are not part of the model
             shutil.copy2(src, staging / src.name)

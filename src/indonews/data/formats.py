@@ -585,13 +585,17 @@ def to_label_studio(
     """Label Studio tasks: ``data`` holds ``text``, ``id`` and ``meta``; entities are ``labels`` regions and
     relations ``relation`` items.
 
-    The result goes under ``predictions`` (with each region's ``score`` and the task's mean score) when
-    ``as_predictions`` is true, under ``annotations`` otherwise; None means "predictions if any entity
-    has a score". ``from_name``/``to_name`` must match the names in the project's labelling config.
+    The result goes under ``predictions`` when ``as_predictions`` is true, under ``annotations`` otherwise;
+    None means "predictions if any entity or relation has a score". A prediction carries each region's and
+    each relation's ``score`` on its result item, and the mean of them all as the prediction's ``score``.
+    Label Studio shows a region's score and sorts tasks by the prediction's; its editor has no score for
+    a relation and leaves the item's ``score`` unread, but keeps it in the task (and in exports, where
+    :func:`from_label_studio` reads it back), so a relation's confidence reaches the task's score only.
+    ``from_name``/``to_name`` must match the names in the project's labelling config.
     """
     docs = list(docs)
     if as_predictions is None:
-        as_predictions = any(e.score is not None for d in docs for e in d.entities)
+        as_predictions = any(x.score is not None for d in docs for x in (*d.entities, *d.relations))
     tasks = []
     for doc in docs:
         result: list[dict[str, Any]] = []
@@ -607,15 +611,22 @@ def to_label_studio(
                 item["score"] = e.score
             result.append(item)
         for r in doc.relations:
-            result.append(
-                {"from_id": r.head, "to_id": r.tail, "type": "relation", "direction": "right", "labels": [r.label]}
-            )
+            rel: dict[str, Any] = {
+                "from_id": r.head,
+                "to_id": r.tail,
+                "type": "relation",
+                "direction": "right",
+                "labels": [r.label],
+            }
+            if as_predictions and r.score is not None:
+                rel["score"] = r.score
+            result.append(rel)
         data: dict[str, Any] = {"text": doc.text, "id": doc.id}
         if doc.meta:
             data["meta"] = doc.meta
         task: dict[str, Any] = {"data": data}
         if as_predictions:
-            scores = [e.score for e in doc.entities if e.score is not None]
+            scores = [x.score for x in (*doc.entities, *doc.relations) if x.score is not None]
             pred: dict[str, Any] = {"model_version": model_version, "result": result}
             if scores:
                 pred["score"] = sum(scores) / len(scores)
@@ -866,7 +877,10 @@ def _ls_relation(
     head, tail = ends["from_id"], ends["to_id"]
     if item.get("direction") == "left":
         head, tail = tail, head
-    return {"head": head, "tail": tail, "label": ours.pop(), "_src": f}
+    rel = {"head": head, "tail": tail, "label": ours.pop(), "_src": f}
+    if isinstance(item.get("score"), (int, float)) and not isinstance(item["score"], bool):
+        rel["score"] = item["score"]  # written by to_label_studio; Label Studio keeps it unread
+    return rel
 
 
 def from_label_studio(
@@ -1196,7 +1210,7 @@ def losses(docs: Sequence[Document], fmt: str, doccano_style: str = "relations")
         out.append(f"dropped {n_rel} relations: {fmt}{' labels' if fmt == 'doccano' else ''} cannot carry them")
     if fmt in ("conll", "doccano") and n_score:
         out.append(f"dropped {n_score} entity scores")
-    if fmt != "jsonl" and not no_relations and n_rscore:
+    if fmt not in ("jsonl", "label-studio") and not no_relations and n_rscore:
         out.append(f"dropped {n_rscore} relation scores")
     if fmt == "conll" and n_meta:
         out.append(f"dropped the meta of {n_meta} documents")

@@ -53,6 +53,36 @@ def early_stopping(patience: int):
     return EarlyStoppingAfterStart(early_stopping_patience=patience)
 
 
+HYPERPARAMETERS = (
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "warmup_steps",
+    "weight_decay",
+    "lr_scheduler_type",
+    "seed",
+)
+
+
+def hyperparameters(args, world_size: int = 1, **extra) -> dict:
+    """The ``TrainingArguments`` fields that decide a run, as plain values, plus the effective batch size
+    (per device x accumulation x processes) and ``extra`` (window length, dropout, patience ...).
+
+    >>> from types import SimpleNamespace as NS
+    >>> args = NS(learning_rate=3e-4, num_train_epochs=30, max_steps=-1, per_device_train_batch_size=8,
+    ...           gradient_accumulation_steps=2, warmup_steps=0.1, weight_decay=0.01, lr_scheduler_type="linear", seed=42)
+    >>> hp = hyperparameters(args, world_size=2, max_length=512)
+    >>> hp["train_batch_size"], hp["max_length"], hp["learning_rate"]
+    (32, 512, 0.0003)
+    """
+    out = {k: getattr(getattr(args, k), "value", getattr(args, k)) for k in HYPERPARAMETERS}  # enums: their value
+    out["train_batch_size"] = args.per_device_train_batch_size * args.gradient_accumulation_steps * world_size
+    out.update(extra)
+    return out
+
+
 def train_ner(
     train_docs: Sequence[Document],
     dev_docs: Sequence[Document],
