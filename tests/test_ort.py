@@ -212,6 +212,9 @@ def test_the_default_extractor_runs_on_onnx_and_finds_the_torch_spans(trained_mo
     monkeypatch.setenv("INDONEWS_CACHE", str(shared_cache[0]))
     ex = Extractor.from_pretrained(trained_model, relations=None)
     assert isinstance(ex.model, ort.OnnxTokenClassifier) and ex.device.type == "cpu"
+    # idle threads sleep rather than spin, so a busy machine is not starved (ort.OnnxTokenClassifier)
+    spinning = ex.model.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+    assert spinning == "0"
     torch_ex = Extractor.from_pretrained(trained_model, runtime="torch", relations=None)
     assert not isinstance(torch_ex.model, ort.OnnxTokenClassifier)
     want = spans(torch_ex.predict(TEXTS, batch_size=2))
