@@ -87,9 +87,13 @@ def cased_tokenizer(tiny_backbone):
     return AutoTokenizer.from_pretrained(tiny_backbone)
 
 
-def tiny_overrides(tiny_backbone: Path, corpus_dir: Path, out: Path) -> list[str]:
-    """Hydra overrides that shrink a training run to the fixture backbone, fixture data and a few steps."""
+def tiny_overrides(tiny_backbone: Path, corpus_dir: Path, out: Path, plots: bool = False) -> list[str]:
+    """Hydra overrides that shrink a training run to the fixture backbone, fixture data and a few steps.
+
+    No evaluation plots (matplotlib costs seconds a run) unless ``plots``: ``trained_model`` draws them once.
+    """
     return [
+        f"plots={str(plots).lower()}",
         "model=tiny",
         f"model.name_or_path={tiny_backbone}",
         f"data.train_file={corpus_dir / 'train.jsonl'}",
@@ -121,7 +125,7 @@ def run_script(name: str, *overrides: str, check: bool = True, timeout: int = 60
 def trained_model(tmp_path_factory, tiny_backbone, corpus_dir) -> Path:
     """A model directory written by scripts/train.py on the fixture (a few steps)."""
     out = tmp_path_factory.mktemp("train_run")
-    run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, out))
+    run_script("train", *tiny_overrides(tiny_backbone, corpus_dir, out, plots=True))
     return out / "model"
 
 

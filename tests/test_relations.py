@@ -233,7 +233,7 @@ def test_relations_alone_are_added_to_an_existing_entity_model(trained_model, ti
     overrides = [
         o for o in tiny_overrides(tiny_backbone, corpus_dir, tmp_path / "run") if not o.startswith("model_dir")
     ]
-    run_script("train", *overrides, "tasks=[relations]", f"model_dir={model_dir}", "plots=false")
+    run_script("train", *overrides, "tasks=[relations]", f"model_dir={model_dir}")  # tiny_overrides: plots=false
     assert (model_dir / "relations" / "head.safetensors").exists()
     assert (model_dir / "model.safetensors").read_bytes() == before  # the entity model is kept as it was
     assert "relations" in json.loads((model_dir / "metrics.json").read_text())["test"]
