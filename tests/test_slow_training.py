@@ -25,6 +25,8 @@ def test_tiny_model_learns_the_corpus(tmp_path):
         "model.build.intermediate_size=512",
         "trainer.args.num_train_epochs=8",
         "trainer.args.learning_rate=1e-3",
+        "relations.args.num_train_epochs=5",  # the bar below is far under what 5 epochs reach
+        "plots=false",
         f"model_dir={tmp_path / 'model'}",
         f"hydra.run.dir={tmp_path / 'run'}",
         timeout=1500,
