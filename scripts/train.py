@@ -123,11 +123,19 @@ def main(cfg: DictConfig) -> float:
             args,
             max_length=cfg.model.max_length,
             stride=cfg.model.stride,
+            words=cfg.decoding.words,
             early_stopping_patience=cfg.trainer.early_stopping_patience,
             local_files_only=local_only,
             resume_from_checkpoint=resume,
         )
-        ex = Extractor(trainer.model, tokenizer, cfg.model.max_length, cfg.model.stride, cfg.decoding.constrained)
+        ex = Extractor(
+            trainer.model,
+            tokenizer,
+            cfg.model.max_length,
+            cfg.model.stride,
+            cfg.decoding.constrained,
+            words=cfg.decoding.words,
+        )
         is_main, history = trainer.is_world_process_zero(), trainer.state.log_history
         training = {
             "ner": hyperparameters(
@@ -176,6 +184,7 @@ def main(cfg: DictConfig) -> float:
             "max_length": ex.max_length,
             "stride": ex.stride,
             "constrained": ex.constrained,
+            "words": ex.words,
             "backbone": cfg.model.name_or_path,
             "backbone_name": cfg.model.name,
             "backbone_build": _common.read_json(Path(backbone) / BUILD_FILE) if Path(backbone).is_dir() else None,

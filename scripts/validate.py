@@ -6,6 +6,11 @@ Every file is read with the same validator training uses: broken JSON, missing t
 text, overlapping or white-space-edged spans, unknown labels, dangling or ill-typed relations and
 duplicate ids are reported as ``file:line: field 'x': problem``. Across files it also refuses repeated
 document ids and repeated sentences, and lints likely guideline slips (warnings). Exits 1 on any error.
+
+    python scripts/validate.py --stats data/*.jsonl my_sample.jsonl
+
+also prints the register of each file (headline share, deictic dates, page noise, glued words, short
+names, venue kinds, length, quoting; :mod:`indonews.data.register`), to set the corpus beside a real sample.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ import sys
 from pathlib import Path
 
 from indonews.data.corpus import check_jsonl_files
+from indonews.data.register import register_stats, register_table
+from indonews.schema import CorpusError, read_jsonl
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", type=Path, metavar="FILE.jsonl")
     ap.add_argument("--no-lint", action="store_true", help="do not print guideline-slip warnings")
+    ap.add_argument("--stats", action="store_true", help="also print each file's register statistics")
     args = ap.parse_args(argv)
     missing = [str(p) for p in args.files if not p.is_file()]
     if missing:
@@ -30,6 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_lint:
         report.warnings = []
     print(report.render())
+    if args.stats:
+        named = {}
+        for p in args.files:
+            try:
+                named[p.name] = register_stats(read_jsonl(p))
+            except CorpusError:
+                continue  # reported above
+        if named:
+            print("\nregister:\n" + register_table(named))
     return 1 if report.errors else 0
 
 

@@ -76,3 +76,23 @@ def test_tags_and_spans_round_trip():
     assert tags_to_spans(spans_to_tags(spans, words), words) == spans
     # two adjacent spans of one label stay two spans
     assert spans_to_tags([(0, 4, "VENUE"), (5, 9, "VENUE")], words[:2]) == ["B-VENUE", "B-VENUE"]
+
+
+def test_text_words_split_glued_words_and_punctuation(cased_tokenizer):
+    # a scraped page glued "kata" to the name and "di" to the place: the spans start inside those words
+    text = "Menurut kataPrabowo, rapat diJakarta lancar."
+    spans = [(12, 19, "LEADER"), (29, 36, "VENUE")]
+    (by_tokenizer,) = encode_windows([text], cased_tokenizer, 512, 16, [spans])
+    (by_text,) = encode_windows([text], cased_tokenizer, 512, 16, [spans], words="text")
+    first = {s: ID2LABEL[lab] for (s, _), lab in zip(by_text.offsets, by_text.labels) if lab != IGNORE}
+    assert first[text.index("kata")] == "O" and first[12] == "B-LEADER"
+    assert first[text.index("di")] == "O" and first[29] == "B-VENUE"
+    assert first[text.index(",")] == "O"
+    # the tokenizer's words cannot tell the name from its glued prefix: the whole word gets the tag
+    whole = {s: ID2LABEL[lab] for (s, _), lab in zip(by_tokenizer.offsets, by_tokenizer.labels) if lab != IGNORE}
+    assert 12 not in whole and whole[text.index("kata")] == "B-LEADER"
+
+
+def test_text_words_reject_unknown_unit(cased_tokenizer):
+    with pytest.raises(ValueError, match="words must be one of"):
+        encode_windows(["x"], cased_tokenizer, 512, 16, words="sentencepiece")

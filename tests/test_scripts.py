@@ -31,6 +31,22 @@ def test_train_writes_a_self_describing_model_dir(trained_model):
     assert not trained_model.with_name("model.partial").exists()
 
 
+def test_the_tag_unit_travels_with_the_model(trained_model, tmp_path):
+    import shutil
+
+    from indonews.predict import Extractor
+
+    settings = json.loads((trained_model / "indonews.json").read_text())
+    assert settings["words"] == "text"  # configs/train.yaml decoding.words
+    assert Extractor.from_pretrained(trained_model, runtime="torch").words == "text"
+    # a checkpoint from before the setting was trained on the tokenizer's words, and is read so
+    old = tmp_path / "old"
+    shutil.copytree(trained_model, old)
+    del settings["words"]
+    (old / "indonews.json").write_text(json.dumps(settings))
+    assert Extractor.from_pretrained(old, runtime="torch").words == "tokenizer"
+
+
 def test_train_records_its_hyperparameters_and_draws_the_evaluation_plots(trained_model):
     run = trained_model.parent  # the fixture's hydra.run.dir
     for name in ("confusion_dev.png", "confusion_test.png", "training_curve.png"):

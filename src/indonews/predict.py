@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows
-from indonews.ner.features import Window, encode_windows
+from indonews.ner.features import WORD_UNITS, Window, encode_windows
 from indonews.schema import Document, Entity, trim_span
 
 SETTINGS_FILE = "indonews.json"
@@ -175,6 +175,7 @@ class Extractor:
         device: str | torch.device | None = None,
         buffer_batches: int = BUFFER_BATCHES,
         relations=None,
+        words: str = "tokenizer",
     ):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
@@ -183,6 +184,9 @@ class Extractor:
         self.max_length = min(max_length, limit, tokenizer.model_max_length or max_length)
         self.stride = min(stride, self.max_length // 2)
         self.constrained = constrained
+        if words not in WORD_UNITS:
+            raise ValueError(f"words must be one of {WORD_UNITS}, not {words!r}")
+        self.words = words  # what carries one tag (indonews.ner.features.WORD_UNITS), as the model was trained
         self.buffer_batches = buffer_batches
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self._masks = allowed_transitions(self.id2label)
@@ -225,7 +229,7 @@ class Extractor:
         settings = {}
         if (model_dir / SETTINGS_FILE).exists():
             settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
-        kwargs = {k: settings[k] for k in ("max_length", "stride", "constrained") if k in settings}
+        kwargs = {k: settings[k] for k in ("max_length", "stride", "constrained", "words") if k in settings}
         kwargs.update(overrides)
         if "relations" not in kwargs and (model_dir / RELATIONS_DIR / "config.json").exists():
             from indonews.relations.predictor import RelationPredictor
@@ -333,7 +337,9 @@ class Extractor:
         nonempty = [i for i, t in enumerate(texts) if t.strip()]
         if not nonempty:
             return results
-        windows = encode_windows([texts[i] for i in nonempty], self.tokenizer, self.max_length, self.stride)
+        windows = encode_windows(
+            [texts[i] for i in nonempty], self.tokenizer, self.max_length, self.stride, words=self.words
+        )
         logits = self._forward(windows, batch_size)
         per_doc: dict[int, list[int]] = {}
         for k, w in enumerate(windows):
@@ -341,7 +347,7 @@ class Extractor:
         for local, ks in per_doc.items():
             text = texts[nonempty[local]]
             offsets, word_logits = merge_windows([windows[k] for k in ks], [logits[k] for k in ks], self._outside)
-            spans = decode_words(word_logits, offsets, self.id2label, self.constrained, self._masks)
+            spans = decode_words(word_logits, offsets, self.id2label, self.constrained, self._masks, text)
             ents = []
             for s, e, lab, score in spans:
                 s, e = trim_span(text, s, e)

@@ -12,14 +12,33 @@ import re
 _WORD = re.compile(r"\w+(?:[-'’./,:]\w+)*|[^\w\s]", re.UNICODE)
 
 
+# Where a scraped page lost the space before a link or italics, words come glued: "kataPrabowo",
+# "diJakarta", "2026Presiden". A capital after a lower-case letter, or a capitalised word after a digit,
+# starts a new word; "iPhone" or "McDonald" split too, which costs nothing, as a span may cover several
+# words. Candidates are found by the regex, the lower-case test is str.islower (any script).
+_GLUE = re.compile(r"(?<=[^\W\d_])(?=[A-Z])|(?<=\d)(?=[A-Z][a-z])")
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Split ``text`` into word and punctuation tokens, returned as (start, end) offsets.
 
     >>> t = "Presiden Joko Widodo tiba Senin (14/11) pukul 09.00 WIB."
     >>> [t[s:e] for s, e in word_spans(t)][-7:]
     ['(', '14/11', ')', 'pukul', '09.00', 'WIB', '.']
+    >>> t = "kataPrabowo diJakarta pada 2026Presiden KTT G20 di PBB"
+    >>> [t[s:e] for s, e in word_spans(t)]
+    ['kata', 'Prabowo', 'di', 'Jakarta', 'pada', '2026', 'Presiden', 'KTT', 'G20', 'di', 'PBB']
     """
-    return [m.span() for m in _WORD.finditer(text)]
+    spans = []
+    for m in _WORD.finditer(text):
+        start, end = m.span()
+        for g in _GLUE.finditer(text, start + 1, end):
+            cut = g.start()
+            if text[cut - 1].islower() or text[cut - 1].isdigit():
+                spans.append((start, cut))
+                start = cut
+        spans.append((start, end))
+    return spans
 
 
 # Abbreviations after which a full stop does not end a sentence.

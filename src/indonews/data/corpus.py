@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indonews.data.markup import lint, read_markup
+from indonews.data.register import is_page_furniture
 from indonews.schema import ENTITY_LABELS, RELATION_LABELS, CorpusError, Document, read_jsonl, write_jsonl
 from indonews.text import sentence_spans
 
@@ -87,8 +88,9 @@ def stats_table(named: dict[str, CorpusStats]) -> str:
 def duplicate_sentences(named_docs: dict[str, list[Document]], min_chars: int = 25) -> list[str]:
     """Sentences (of at least ``min_chars``) that occur more than once anywhere in the corpus.
 
-    Short lines ("Baca juga:", datelines) and all-capitals page furniture ("SCROLL TO CONTINUE WITH
-    CONTENT", "ADVERTISEMENT") repeat on real pages by nature and are not counted.
+    Short lines (datelines), all-capitals lines and page furniture ("SCROLL TO CONTINUE WITH CONTENT",
+    "ADVERTISEMENT", teasers such as "Simak juga Video: ..." or "Baca juga: ...") repeat on real pages by
+    nature and are not counted.
     """
     seen: dict[str, str] = {}
     dups = []
@@ -96,13 +98,24 @@ def duplicate_sentences(named_docs: dict[str, list[Document]], min_chars: int = 
         for d in docs:
             for s, e in sentence_spans(d.text):
                 sent = " ".join(d.text[s:e].split())
-                if len(sent) < min_chars or sent.isupper():
+                if len(sent) < min_chars or sent.isupper() or is_page_furniture(sent):
                     continue
                 where = f"{name}:{d.id}"
                 if sent in seen and seen[sent] != where:
                     dups.append(f"sentence in {where} repeats {seen[sent]}: {sent[:80]!r}")
                 seen.setdefault(sent, where)
     return dups
+
+
+def spans_across_lines(named_docs: dict[str, list[Document]]) -> list[str]:
+    """Entity spans that contain a line break (the guideline: no span crosses one)."""
+    return [
+        f"{name}:{d.id}: entity {e.id} {e.text!r} crosses a line break"
+        for name, docs in named_docs.items()
+        for d in docs
+        for e in d.entities
+        if "\n" in e.text
+    ]
 
 
 @dataclass
@@ -123,7 +136,7 @@ class BuildReport:
 
 def _check(named_docs: dict[str, list[Document]]) -> tuple[list[str], list[str]]:
     warnings = [w for docs in named_docs.values() for w in lint(docs)]
-    errors = duplicate_sentences(named_docs)
+    errors = duplicate_sentences(named_docs) + spans_across_lines(named_docs)
     ids: dict[str, str] = {}
     for name, docs in named_docs.items():
         for d in docs:

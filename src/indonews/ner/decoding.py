@@ -108,8 +108,18 @@ def decode_words(
     id2label: dict[int, str],
     constrained: bool = True,
     masks: tuple[np.ndarray, np.ndarray] | None = None,
+    text: str | None = None,
 ) -> list[tuple[int, int, str, float]]:
-    """Spans ``(start, end, label, score)``; the score is the mean probability of the span's tags."""
+    """Spans ``(start, end, label, score)``; the score is the mean probability of the span's tags.
+
+    With ``text``, no span crosses a line break: an ``I`` tag after a line break starts a new span, as
+    a headline, a caption or a list line never runs on into the next line.
+
+    >>> id2label = {0: "O", 1: "B-VENUE", 2: "I-VENUE"}
+    >>> logits = np.log(np.array([[.1, .8, .1], [.1, .1, .8], [.1, .1, .8]]))
+    >>> [(s, e) for s, e, *_ in decode_words(logits, [(0, 6), (7, 13), (15, 26)], id2label, text="Istana Negara\\n\\nPemerintahan")]
+    [(0, 13), (15, 26)]
+    """
     if len(word_offsets) == 0:
         return []
     logp = log_softmax(word_logits.astype(np.float64))
@@ -123,7 +133,8 @@ def decode_words(
     cur: list | None = None
     for k, (lab_id, (s, e)) in enumerate(zip(path, word_offsets)):
         kind, _, lab = id2label[lab_id].partition("-")
-        if kind == "B" or (kind == "I" and (cur is None or cur[2] != lab)):
+        broken = cur is not None and text is not None and "\n" in text[cur[1] : s]
+        if kind == "B" or (kind == "I" and (cur is None or cur[2] != lab or broken)):
             if cur:
                 spans.append(cur)
             cur = [s, e, lab, [probs[k]]]

@@ -7,11 +7,20 @@ that overlap by ``stride`` tokens (the fast tokenizer's ``return_overflowing_tok
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indonews.ner.alignment import align_labels
 from indonews.schema import LABEL2ID, Document
+from indonews.text import word_spans
+
+# What a "word" is, the unit that carries one IOB2 tag: "tokenizer" takes the tokenizer's own
+# pre-tokenisation (whitespace words for XLM-R, so "Jakarta," or "kataPrabowo" is one word, as in the
+# transformers examples); "text" takes :func:`indonews.text.word_spans`, the words the scorer counts,
+# which split punctuation and glued words ("kata|Prabowo") off. Models trained by scripts/train.py
+# record "text"; checkpoints without the setting keep "tokenizer", which they were trained with.
+WORD_UNITS = ("tokenizer", "text")
 
 # Lone UTF-16 surrogates (a Python str can hold them, e.g. from JSON "\\ud800") make the Rust tokenizer
 # raise TypeError; U+FFFD in their place keeps every character offset where it was.
@@ -36,8 +45,14 @@ def encode_windows(
     stride: int,
     spans: Sequence[Sequence[tuple[int, int, str]]] | None = None,
     label2id: dict[str, int] = LABEL2ID,
+    words: str = "tokenizer",
 ) -> list[Window]:
-    """Tokenise ``texts`` into windows; with ``spans`` (per text) also align IOB2 label ids."""
+    """Tokenise ``texts`` into windows; with ``spans`` (per text) also align IOB2 label ids.
+
+    ``words`` says what a word is (:data:`WORD_UNITS`).
+    """
+    if words not in WORD_UNITS:
+        raise ValueError(f"words must be one of {WORD_UNITS}, not {words!r}")
     if not tokenizer.is_fast:
         raise TypeError("a fast tokenizer is needed for character offsets")
     if stride >= max_length - 2:
@@ -51,23 +66,58 @@ def encode_windows(
         return_offsets_mapping=True,
         padding=False,
     )
+    text_words: dict[int, tuple[list[int], list[int]]] = {}
     windows = []
     for i, ids in enumerate(enc["input_ids"]):
         doc = enc["overflow_to_sample_mapping"][i]
         offsets = [tuple(o) for o in enc["offset_mapping"][i]]
         word_ids = enc.word_ids(i)
+        if words == "text":
+            if doc not in text_words:
+                ws = word_spans(texts[doc])
+                text_words[doc] = ([s for s, _ in ws], [e for _, e in ws])
+            word_ids = text_word_ids(offsets, word_ids, *text_words[doc])
         labels = align_labels(spans[doc], offsets, word_ids, label2id) if spans is not None else None
         windows.append(Window(doc, ids, offsets, word_ids, labels))
     return windows
+
+
+def text_word_ids(
+    offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None], starts: list[int], ends: list[int]
+) -> list[int | None]:
+    """Per token, the index of the text word (``starts``/``ends``, sorted) it begins in.
+
+    Special tokens (``word_ids`` None) stay None, and so does a token that touches no word (a lone
+    "▁" piece over a space). A token that begins in the space before a word belongs to that word.
+
+    >>> text_word_ids([(0, 0), (0, 4), (4, 7), (7, 11), (11, 12)], [None, 0, 0, 0, 0], [0, 4, 11], [4, 11, 12])
+    [None, 0, 1, 1, 2]
+    """
+    out: list[int | None] = []
+    for (s, e), w in zip(offsets, word_ids):
+        if w is None or e <= s:
+            out.append(None)
+            continue
+        k = bisect_right(starts, s) - 1
+        if k < 0 or s >= ends[k]:  # in the gap before word k + 1
+            k += 1
+            if k >= len(starts) or starts[k] >= e:
+                out.append(None)
+                continue
+        out.append(k)
+    return out
 
 
 def doc_spans(doc: Document) -> list[tuple[int, int, str]]:
     return [(e.start, e.end, e.label) for e in doc.entities]
 
 
-def training_features(docs: Sequence[Document], tokenizer, max_length: int, stride: int) -> dict[str, list]:
+def training_features(
+    docs: Sequence[Document], tokenizer, max_length: int, stride: int, words: str = "tokenizer"
+) -> dict[str, list]:
     """Columns for a ``datasets.Dataset``: input_ids, attention_mask, labels."""
-    windows = encode_windows([d.text for d in docs], tokenizer, max_length, stride, [doc_spans(d) for d in docs])
+    texts, spans = [d.text for d in docs], [doc_spans(d) for d in docs]
+    windows = encode_windows(texts, tokenizer, max_length, stride, spans, words=words)
     return {
         "input_ids": [w.input_ids for w in windows],
         "attention_mask": [[1] * len(w.input_ids) for w in windows],

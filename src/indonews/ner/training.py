@@ -90,6 +90,7 @@ def train_ner(
     args,
     max_length: int = 512,
     stride: int = 128,
+    words: str = "tokenizer",
     early_stopping_patience: int | None = 3,
     local_files_only: bool = True,
     callbacks: Sequence = (),
@@ -106,8 +107,8 @@ def train_ner(
 
     set_seed(args.seed)
     tokenizer, model = build_model(backbone, local_files_only)
-    train_ds = Dataset.from_dict(training_features(train_docs, tokenizer, max_length, stride))
-    dev_ds = Dataset.from_dict(training_features(dev_docs, tokenizer, max_length, stride)) if dev_docs else None
+    train_ds = Dataset.from_dict(training_features(train_docs, tokenizer, max_length, stride, words))
+    dev_ds = Dataset.from_dict(training_features(dev_docs, tokenizer, max_length, stride, words)) if dev_docs else None
     log.info("%d training windows from %d documents", len(train_ds), len(train_docs))
     cbs = list(callbacks)
     if early_stopping_patience and dev_ds is not None:
