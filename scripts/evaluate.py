@@ -22,6 +22,7 @@ import hydra
 from omegaconf import DictConfig
 
 from indonews.data.augment import with_unseen_names
+from indonews.data.noise import noised_copy
 from indonews.predict import Extractor
 from indonews.reports import evaluate_extractor, write_plots, write_report
 from indonews.schema import read_jsonl
@@ -41,6 +42,9 @@ def main(cfg: DictConfig) -> float:
     if cfg.unseen_names:
         docs = with_unseen_names(docs, cfg.paths.cache_dir)
         name += "_unseen_names"
+    if cfg.noise:
+        docs = noised_copy(docs)
+        name += "_noised"
     overrides = {} if cfg.constrained is None else {"constrained": bool(cfg.constrained)}
     ex = Extractor.from_pretrained(cfg.model_dir, runtime=cfg.runtime, **overrides)
     report = evaluate_extractor(ex, docs, cfg.batch_size)

@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 from indonews.backbone import ensure_backbone, resolve_backbone
 from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
+from indonews.data.noise import noise_documents
 from indonews.e5 import BUILD_FILE
 from indonews.ner.training import hyperparameters, save_model_dir, train_ner
 from indonews.predict import RELATIONS_DIR, SETTINGS_FILE, Extractor
@@ -95,6 +96,12 @@ def main(cfg: DictConfig) -> float:
         extra = list(augment_documents(train_docs, lexicon, aug.copies, aug.p, aug.seed))
         log.info("augmentation: %d replaced copies added to %d training documents", len(extra), len(train_docs))
         train_docs = train_docs + extra
+    noise = cfg.data.get("noise")
+    if noise and noise.enabled:
+        originals = [d for d in train_docs if "augmented_from" not in d.meta]
+        noisy = list(noise_documents(originals, noise.copies, noise.seed, ops=list(noise.ops)))
+        log.info("page noise: %d noised copies added to %d training documents", len(noisy), len(originals))
+        train_docs = train_docs + noisy
 
     build = _common.plain(cfg.model.build) if cfg.model.get("build") else None
     if build and _common.world_size() > 1 and not Path(cfg.model.name_or_path).is_dir():

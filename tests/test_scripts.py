@@ -61,6 +61,14 @@ def test_train_records_its_hyperparameters_and_draws_the_evaluation_plots(traine
     assert (rel["learning_rate"], rel["max_steps"], rel["max_length"], rel["dropout"]) == (3e-5, 4, 128, 0.1)
 
 
+def test_evaluate_scores_the_noised_copy_beside_the_clean_split(trained_model, corpus_dir, tmp_path):
+    args = [f"model_dir={trained_model}", f"paths.data_dir={corpus_dir}", "data.split=test", "plots=false"]
+    run_script("evaluate", *args, "noise=true", f"hydra.run.dir={tmp_path}")
+    noised = json.loads((tmp_path / "test_noised.json").read_text())["entities"]
+    gold = read_jsonl(corpus_dir / "test.jsonl")
+    assert noised["micro"]["support"] == sum(len(d.entities) for d in gold)  # every mention kept through the noise
+
+
 def test_evaluate_writes_json_markdown_and_errors(trained_model, corpus_dir, tmp_path):
     proc = run_script(
         "evaluate",
@@ -182,3 +190,7 @@ def test_every_experiment_config_trains_one_model_per_multirun_job(experiment_sw
         assert f"experiment={exp}" in (run / ".hydra" / "overrides.yaml").read_text(), exp
         assert (run / "model" / "model.safetensors").exists(), exp
         assert "relations" in json.loads((run / "model" / "metrics.json").read_text())["dev"], exp
+    # the noise experiment adds one noised copy of each training document, the others none
+    logs = {exp: (run / "train.log").read_text() for exp, run in experiment_sweep.items()}
+    assert "page noise: " in logs["e5small_noise"] and "noised copies added" in logs["e5small_noise"]
+    assert not any("page noise" in text for exp, text in logs.items() if exp != "e5small_noise")
