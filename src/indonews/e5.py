@@ -34,7 +34,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from indonews.backbone import BUILD_FILE, BackboneUnavailable
+from indonews.outputs import atomic_dir
 
 log = logging.getLogger(__name__)
 
@@ -424,28 +424,12 @@ def build_e5_backbone(out_dir: str | os.PathLike, texts: Iterable[str] = (), spe
 
 
 def _write_dir(out_dir: Path, model, tokenizer, info: dict) -> Path:
-    """Write the backbone to a staging directory, then swap it in; a failure leaves the old one in place."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.parent.glob(f".{out_dir.name}.*.partial"):  # left by a killed build
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.partial")
-    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
-    try:
+    """Write the backbone to a staging directory, then swap it in (:func:`indonews.outputs.atomic_dir`); a
+    failure leaves the old one in place."""
+    with atomic_dir(out_dir) as staging:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
         (staging / BUILD_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        had_old = out_dir.exists()
-        if had_old:
-            os.replace(out_dir, old)
-        try:
-            os.replace(staging, out_dir)
-        except OSError:
-            if had_old:
-                os.replace(old, out_dir)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out_dir
 
 

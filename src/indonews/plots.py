@@ -19,12 +19,11 @@ span. The cell (``spurious``, ``missed``) is empty by construction.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from indonews.ner.alignment import spans_to_tags, tags_to_spans
+from indonews.outputs import atomic_path
 from indonews.schema import ENTITY_LABELS, Document
 from indonews.text import word_spans
 
@@ -104,20 +103,10 @@ def _pyplot():
 
 
 def _save(fig, path: str | Path, dpi: int) -> Path:
-    """Save atomically: a temporary PNG beside the target, renamed into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the picture from other users
-    try:
+    """Save atomically (:func:`indonews.outputs.atomic_path`): readers never see half a picture."""
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def plot_training_curve(

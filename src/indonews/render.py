@@ -22,12 +22,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from indonews.outputs import write_text
 from indonews.schema import ENTITY_LABELS, Document, document_from_dict, iter_json_lines
 
 # Background of a mention, and the (darker) colour of its label; one per label in schema.ENTITY_LABELS.
@@ -174,20 +174,8 @@ def render_page(pages: Sequence[Page], title: str = "indonews") -> str:
 
 
 def write_page(pages: Sequence[Page], path: str | os.PathLike, title: str = "indonews") -> Path:
-    """Write :func:`render_page` atomically: a temporary file beside ``path``, renamed at the end."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(render_page(pages, title))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    """Write :func:`render_page` atomically (:func:`indonews.outputs.write_text`)."""
+    return write_text(path, render_page(pages, title))
 
 
 def find_browser() -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indonews.ner.metrics import markdown_table, score_documents
+from indonews.outputs import write_text
 from indonews.plots import confusion_counts
 from indonews.relations.candidates import candidate_pairs
 from indonews.relations.metrics import score_relations
@@ -62,8 +63,8 @@ def write_report(report: dict, out_dir: str | Path, name: str) -> dict[str, str]
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / f"{name}.json", "markdown": out / f"{name}.md", "errors": out / f"{name}_errors.jsonl"}
     scores = {k: report[k] for k in ("entities", "relations", "confusion") if k in report}
-    paths["json"].write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
-    paths["markdown"].write_text(markdown_report(report, name) + "\n", encoding="utf-8")
+    write_text(paths["json"], json.dumps(scores, indent=2) + "\n")
+    write_text(paths["markdown"], markdown_report(report, name) + "\n")
     write_jsonl(report["errors"], paths["errors"])
     return {k: str(v) for k, v in paths.items()}
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
+
+from indonews.outputs import atomic_file
 
 ENTITY_LABELS: tuple[str, ...] = ("LEADER", "VENUE", "DATE")
 RELATION_TYPES: dict[str, tuple[str, str]] = {
@@ -283,19 +283,11 @@ def read_jsonl(path: str | os.PathLike) -> list[Document]:
 
 
 def write_jsonl(docs: Iterable[Document | dict], path: str | os.PathLike) -> int:
-    """Write documents atomically: a temporary file in the same folder, renamed at the end."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write documents atomically (:func:`indonews.outputs.atomic_file`): the file appears whole at the end."""
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for d in docs:
-                obj = d.to_dict() if isinstance(d, Document) else d
-                fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as fh:
+        for d in docs:
+            obj = d.to_dict() if isinstance(d, Document) else d
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            n += 1
     return n

@@ -15,13 +15,13 @@ import dataclasses
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from indonews.ner.alignment import spans_to_tags, tags_to_spans
+from indonews.outputs import write_text
 from indonews.schema import (
     ENTITY_LABELS,
     RELATION_LABELS,
@@ -41,20 +41,6 @@ _SUFFIXES = {".conll": "conll", ".bio": "conll", ".iob": "conll", ".iob2": "conl
 
 
 # ---------------------------------------------------------------------------------------------- shared
-
-
-def _write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path`` and rename it, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_text(path: str | os.PathLike) -> str:
@@ -569,7 +555,7 @@ def read_conll(path: str | os.PathLike, sentence_sep: str = "\n", trim: bool = F
 
 
 def write_conll(docs: Iterable[Document], path: str | os.PathLike) -> None:
-    _write_atomic(path, to_conll(docs))
+    write_text(path, to_conll(docs))
 
 
 # ---------------------------------------------------------------------------------------------- Label Studio
@@ -915,7 +901,7 @@ def read_label_studio(
 
 
 def write_label_studio(docs: Iterable[Document], path: str | os.PathLike, **kwargs: Any) -> None:
-    _write_atomic(path, json.dumps(to_label_studio(docs, **kwargs), ensure_ascii=False, indent=1) + "\n")
+    write_text(path, json.dumps(to_label_studio(docs, **kwargs), ensure_ascii=False, indent=1) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------- doccano
@@ -1087,7 +1073,7 @@ def read_doccano(path: str | os.PathLike, trim: bool = False, **kwargs: Any) -> 
 
 def write_doccano(docs: Iterable[Document], path: str | os.PathLike, style: str = "relations") -> None:
     recs = to_doccano(docs, style)
-    _write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
+    write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
 
 
 # ---------------------------------------------------------------------------------------------- dispatch

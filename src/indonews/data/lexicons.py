@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indonews.data.sources import default_cache_dir
+from indonews.outputs import write_text
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,7 @@ def person_names(cache_dir: str | Path | None = None) -> dict[str, dict[str, lis
         return json.loads(path.read_text(encoding="utf-8"))
     log.info("extracting Latin-script person names from names-dataset (once; ~15 s, ~3 GB)")
     names = extract_person_names()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, json.dumps(names, ensure_ascii=False))
     return names
 
 
