@@ -94,13 +94,17 @@ def clean_errors(fn):
     Hydra would print a stack trace for them; SystemExit passes through it untouched.
     """
     from indonews.backbone import BackboneMismatch, BackboneUnavailable
+    from indonews.checkpoint import CheckpointError
+    from indonews.outputs import OutputError
     from indonews.schema import CorpusError
+
+    fixable = (BackboneUnavailable, BackboneMismatch, CheckpointError, CorpusError, OutputError)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (BackboneUnavailable, BackboneMismatch, CorpusError, FileNotFoundError, NotADirectoryError) as exc:
+        except (*fixable, FileNotFoundError, NotADirectoryError) as exc:
             raise SystemExit(f"error: {exc}") from None
 
     return wrapper

@@ -25,6 +25,8 @@ from indonews.bench import (
     markdown,
     random_base_dir,
 )
+from indonews.checkpoint import check_model_dir
+from indonews.outputs import write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,8 +71,10 @@ def main(argv=None) -> dict:
     if unknown:
         raise SystemExit(f"error: unknown system(s) {', '.join(sorted(unknown))}; choose from {', '.join(SYSTEMS)}")
     for model_dir in a.model_dirs:
-        if not (Path(model_dir) / "config.json").exists():
-            raise SystemExit(f"error: {model_dir}: no config.json; pass a model directory written by train.py")
+        try:
+            check_model_dir(model_dir)
+        except FileNotFoundError as exc:
+            raise SystemExit(f"error: {exc}") from None
     names = [Path(d).name for d in a.model_dirs]
     if len(set(names)) < len(names):
         raise SystemExit(
@@ -98,8 +102,7 @@ def main(argv=None) -> dict:
     report["command"] = " ".join(["python", "scripts/bench.py", *(argv if argv is not None else sys.argv[1:])])
     sys.stdout.write(markdown(report))
     if a.out:
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        write_text(a.out, json.dumps(report, indent=2) + "\n")
     return report
 
 

@@ -21,6 +21,7 @@ import _common
 import hydra
 from omegaconf import DictConfig
 
+from indonews import checkpoint
 from indonews.data.augment import with_unseen_names
 from indonews.data.noise import noised_copy
 from indonews.predict import Extractor
@@ -50,7 +51,7 @@ def main(cfg: DictConfig) -> float:
     report = evaluate_extractor(ex, docs, cfg.batch_size)
     paths = write_report(report, cfg.out_dir, name)
     if cfg.plots:
-        history = _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
+        history = checkpoint.read_trainer_log(cfg.model_dir)
         for kind, png in write_plots(report, cfg.out_dir, name, history, Path(cfg.model_dir).name).items():
             log.info("%s plot: %s", kind.replace("_", " "), png)
     print(open(paths["markdown"], encoding="utf-8").read())

@@ -3,7 +3,8 @@
 Trains the entity model and the relation model (``tasks=[ner,relations]``, the default) on the same
 backbone; ``tasks=[ner]`` trains entities alone, ``tasks=[relations]`` trains relations alone and adds
 them to the entity model already in ``model_dir``. Writes the final model (weights, tokenizer, labels,
-``relations/``, metrics.json with dev and test scores) to ``model_dir`` in one rename; checkpoints, logs,
+``relations/``, metrics.json with dev and test scores, both Trainer logs; :mod:`indonews.checkpoint` names
+them) to ``model_dir`` in one rename, after checking before training that it can; checkpoints, logs,
 the dev and test reports and, with ``plots=true`` (the default), ``confusion_<split>.png`` and
 ``training_curve.png`` (as scripts/evaluate.py draws them) go to the Hydra run directory. Returns dev entity F1 (relation F1 with ``tasks=[relations]``) for
 sweeps (-m).
@@ -19,13 +20,15 @@ import hydra
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from indonews import checkpoint
 from indonews.backbone import ensure_backbone, resolve_backbone
 from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
 from indonews.data.noise import noise_documents
 from indonews.e5 import BUILD_FILE
-from indonews.ner.training import hyperparameters, save_model_dir, train_ner
-from indonews.predict import RELATIONS_DIR, SETTINGS_FILE, Extractor
+from indonews.ner.training import hyperparameters, train_ner
+from indonews.outputs import check_output
+from indonews.predict import Extractor
 from indonews.reports import evaluate_extractor, write_plots, write_report
 from indonews.schema import read_jsonl
 
@@ -58,7 +61,7 @@ def _train_relations(cfg: DictConfig, train_docs, dev_docs, backbone: str, local
 
     args = _training_args(cfg.relations.args)
     resume = _last_checkpoint(args.output_dir) if cfg.resume else None
-    model, tokenizer, thresholds, _ = train_relations(
+    model, tokenizer, thresholds, trainer = train_relations(
         train_docs,
         dev_docs,
         backbone,
@@ -77,7 +80,7 @@ def _train_relations(cfg: DictConfig, train_docs, dev_docs, backbone: str, local
         dropout=cfg.relations.dropout,
         early_stopping_patience=cfg.relations.early_stopping_patience,
     )
-    return RelationPredictor(model.eval(), tokenizer, settings), used
+    return RelationPredictor(model.eval(), tokenizer, settings), used, trainer.state.log_history
 
 
 @hydra.main(config_path=_common.CONFIGS, config_name="train", version_base="1.3")
@@ -87,6 +90,7 @@ def main(cfg: DictConfig) -> float:
     tasks = list(cfg.tasks)
     if not tasks or set(tasks) - set(TASKS):
         raise SystemExit(f"error: tasks must be a non-empty subset of {list(TASKS)}, got {tasks}")
+    check_output(cfg.model_dir, directory=True)  # before hours of training, not at the end
     train_docs = read_jsonl(cfg.data.train_file)
     dev_docs = read_jsonl(cfg.data.dev_file)
     test_docs = read_jsonl(cfg.data.test_file) if cfg.data.get("test_file") else []
@@ -154,21 +158,26 @@ def main(cfg: DictConfig) -> float:
             )
         }
     else:  # relations alone, added to the entity model already in model_dir
-        if not (Path(cfg.model_dir) / "config.json").exists():
+        try:
+            checkpoint.check_model_dir(cfg.model_dir)
+        except FileNotFoundError:
             raise SystemExit(
                 f"error: tasks=[relations] adds relations to an entity model, but {cfg.model_dir} has none; "
                 "train both (tasks=[ner,relations]) or point model_dir at a trained model"
-            )
+            ) from None
         ex = Extractor.from_pretrained(cfg.model_dir, runtime="torch", relations=None)  # the weights as trained
-        is_main, history = _common.rank() == 0, _common.read_json(Path(cfg.model_dir) / "trainer_log.json", [])
-        kept = (_common.read_json(Path(cfg.model_dir) / SETTINGS_FILE, {}) or {}).get("training") or {}
+        is_main, history = _common.rank() == 0, checkpoint.read_trainer_log(cfg.model_dir)
+        kept = checkpoint.read_settings(cfg.model_dir).get("training") or {}
         training = {"ner": kept["ner"]} if "ner" in kept else {}  # the entity model's, as it was trained
 
+    relations_history = None
     if "relations" in tasks:
-        ex.relations, training["relations"] = _train_relations(cfg, train_docs, dev_docs, backbone, local_only)
+        ex.relations, training["relations"], relations_history = _train_relations(
+            cfg, train_docs, dev_docs, backbone, local_only
+        )
         ex.relations.model.to(ex.device)
         ex.relations.device = ex.device
-    elif (Path(cfg.model_dir) / RELATIONS_DIR).exists() and "ner" in tasks:
+    elif checkpoint.has_relations(cfg.model_dir) and "ner" in tasks:
         log.warning("%s has a relation model; tasks=[ner] writes the new entity model without it", cfg.model_dir)
 
     metrics: dict = {}
@@ -187,11 +196,7 @@ def main(cfg: DictConfig) -> float:
                 log.info("%s entity F1 %.4f", split, report["entities"]["micro"]["f1"])
                 for view, rep in report.get("relations", {}).items():
                     log.info("%s relation F1 (%s) %.4f", split, view, rep["micro"]["f1"])
-        settings = {
-            "max_length": ex.max_length,
-            "stride": ex.stride,
-            "constrained": ex.constrained,
-            "words": ex.words,
+        settings = {  # after max_length, stride, constrained and words, which save_pretrained records
             "backbone": cfg.model.name_or_path,
             "backbone_name": cfg.model.name,
             "backbone_build": _common.read_json(Path(backbone) / BUILD_FILE) if Path(backbone).is_dir() else None,
@@ -201,8 +206,9 @@ def main(cfg: DictConfig) -> float:
             "world_size": _common.world_size(),
             "training": training,  # per model: the TrainingArguments that matter (the model card lists them)
         }
-        extra = {"metrics.json": metrics, "trainer_log.json": history}
-        out = save_model_dir(ex.model, ex.tokenizer, cfg.model_dir, settings, extra, ex.relations)
+        out = ex.save_pretrained(
+            cfg.model_dir, settings, metrics=metrics, trainer_log=history, relations_trainer_log=relations_history
+        )
         log.info("model written to %s", out)
     key = "entities" if "ner" in tasks else "relations"
     dev = metrics.get("dev", {}).get(key, {})

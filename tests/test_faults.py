@@ -60,16 +60,15 @@ def test_resume_without_a_checkpoint_starts_from_scratch(tmp_path, tiny_backbone
 
 
 def test_a_failed_write_leaves_the_previous_model_dir_untouched(trained_model, tmp_path):
-    from indonews.ner.training import save_model_dir
     from indonews.predict import Extractor
 
     model_dir = tmp_path / "model"
     shutil.copytree(trained_model, model_dir)
     before = {p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()}
     ex = Extractor.from_pretrained(model_dir, runtime="torch")
-    # weights and tokenizer are written, then an extra file cannot be: the write fails half-way
+    # weights, tokenizer and relation model are written, then the metrics cannot be: the write fails half-way
     with pytest.raises(TypeError):
-        save_model_dir(ex.model, ex.tokenizer, model_dir, {}, {"metrics.json": {"f1": object()}}, ex.relations)
+        ex.save_pretrained(model_dir, metrics={"f1": object()})
     after = {p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging directory left either

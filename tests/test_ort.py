@@ -116,18 +116,24 @@ def test_a_file_that_is_not_this_checkpoints_export_is_never_read(trained_model,
 
 
 def test_work_left_by_a_killed_export_is_swept_but_a_running_ones_is_kept(trained_model, tmp_path):
+    import fcntl
     import os
-    import time
+
+    from indonews import outputs
 
     out = tmp_path / "onnx"
-    old, young = out / ".export-old", out / ".export-young"
-    for work in (old, young):
+    left, running = out / ".model.onnx.deadbeef.partial", out / ".model.onnx.a1b2c3d4.partial"
+    for work in (left, running):  # work directories as indonews.outputs.scratch_dir makes them
         work.mkdir(parents=True)
+        (work / outputs.MARKER).touch()
         (work / "raw.onnx").write_bytes(b"x" * 10)
-    past = time.time() - ort.STALE_WORK_SECONDS - 60
-    os.utime(old, (past, past))
-    ort.export_onnx(trained_model, out_dir=out)
-    assert not old.exists() and young.exists()
+    fd = os.open(running, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as the export that is still running holds it
+    try:
+        ort.export_onnx(trained_model, out_dir=out)
+    finally:
+        os.close(fd)
+    assert not left.exists() and running.exists()
 
 
 def test_an_interrupted_export_leaves_nothing_to_read(trained_model, tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Publishing: the card quotes metrics.json, refusals, atomic writes, loading with transformers alone, the Hub push."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,7 @@ def test_card_lists_the_training_hyperparameters(published):
         "| augmentation | none | none |",
     ):
         assert row in section
+    assert "Relation model: 4 optimiser steps" in section and "`relations_trainer_log.json`" in section
     assert pub.hyperparameter_table({}) == []  # a model trained before train.py recorded them: no table
 
 
@@ -109,6 +111,10 @@ def test_published_dir_is_self_contained_and_portable(published, trained_model):
     names = {p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md", "metrics.json", "indonews.json"} <= names
     assert {"relations/model.safetensors", "relations/head.safetensors", "relations/relation.json"} <= names
+    assert {"trainer_log.json", "relations_trainer_log.json"} <= names  # both Trainer logs travel with it
+    assert (
+        "| `relations_trainer_log.json` | the relation model's training log |" in (published / "README.md").read_text()
+    )
     config = json.loads((published / "config.json").read_text())
     assert [config["id2label"][str(i)] for i in range(len(IOB2_LABELS))] == list(IOB2_LABELS)
     assert config["label2id"] == {lab: i for i, lab in enumerate(IOB2_LABELS)}
@@ -260,6 +266,50 @@ def test_a_failure_leaves_nothing_half_written(trained_model, tmp_path, monkeypa
     assert siblings(out) == []
 
 
+def test_publishing_never_deletes_a_directory_it_did_not_make(trained_model, tmp_path):
+    # a sibling named as the old code named its backup: publishing a new fresh/ removed it, files and all
+    for name in (".fresh.old", ".fresh.partial"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "keep.txt").write_text("mine")
+    out = publish(trained_model, tmp_path / "fresh")
+    publish(trained_model, out, overwrite=True)  # replacing: the old checkpoint goes aside under this run's name
+    for name in (".fresh.old", ".fresh.partial"):
+        assert (tmp_path / name / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".fresh.old", ".fresh.partial", "fresh"]
+
+
+def test_links_leading_out_of_the_model_are_left_out_and_said(trained_model, tmp_path, caplog):
+    model = copy_model(trained_model, tmp_path)
+    secret = tmp_path / "secrets.txt"
+    secret.write_text("hf_0123456789")
+    (model / "notes.txt").symlink_to(secret)
+    (model / "relations" / "extra.txt").symlink_to(secret)
+    (model / "vocab.txt").symlink_to(model / "tokenizer.json")  # a link inside the model: its file is copied
+    with caplog.at_level("WARNING", logger="indonews.publish"):
+        out = publish(model, tmp_path / "published")
+    for name in ("notes.txt", "relations/extra.txt"):
+        assert not (out / name).exists() and f"{model / name}: a link to {secret}, outside {model}" in caplog.text
+    assert (
+        not (out / "vocab.txt").is_symlink()
+        and (out / "vocab.txt").read_bytes() == (model / "tokenizer.json").read_bytes()
+    )
+    plan = dict(upload_plan(out))
+    assert "notes.txt" not in plan and "relations/extra.txt" not in plan
+    assert not any("hf_0123456789" in p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    (out / "notes.txt").symlink_to(secret)  # a published folder that gains such a link is not uploaded
+    with pytest.raises(PublishError, match=r"links leading out of it \(notes.txt -> .*secrets.txt\)"):
+        push_to_hub(out, "org/indonews-fixture")
+
+
+def test_a_corrupt_indonews_json_is_refused_naming_the_file(trained_model, tmp_path):
+    model = copy_model(trained_model, tmp_path)
+    (model / "indonews.json").write_text('{"max_length": 64,')
+    problem = re.escape(f"{model / 'indonews.json'}: not valid JSON: Expecting property name")
+    with pytest.raises(PublishError, match=problem):
+        publish(model, tmp_path / "published")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
 class NoNetwork:
     def __init__(self, *args, **kwargs):
         raise AssertionError("a dry run made a Hub client")
@@ -372,3 +422,13 @@ def test_card_names_the_base_model_of_a_converted_offline_backbone(published, tr
 
 def test_casing_is_read_from_the_tokenizer(cased_tokenizer, uncased_tokenizer):
     assert pub._lowercases(uncased_tokenizer) and not pub._lowercases(cased_tokenizer)
+
+
+def test_a_model_whose_weights_lead_out_of_it_is_refused_saying_why(trained_model, tmp_path):
+    model = copy_model(trained_model, tmp_path)
+    weights = tmp_path / "elsewhere.safetensors"
+    (model / "model.safetensors").rename(weights)
+    (model / "model.safetensors").symlink_to(weights)
+    with pytest.raises(PublishError, match=rf"{re.escape(str(model))} without the files left out .*: no safetensors"):
+        publish(model, tmp_path / "published")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.safetensors", "model"]

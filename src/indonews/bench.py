@@ -22,6 +22,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from indonews import checkpoint
+from indonews.outputs import atomic_dir, atomic_file, write_text
+
 # "extractor": Extractor.from_pretrained's defaults (runtime="auto": ONNX Runtime on a CPU where installed);
 # "-torch": on PyTorch (runtime="torch"), as every "-bf16" and PyTorch "-int8" system;
 # "-argmax": IOB2 argmax per word, as the pipeline decodes, instead of constrained Viterbi;
@@ -126,7 +129,7 @@ def span_f1(gold: Sequence[Sequence], predicted: Sequence[Sequence]) -> dict:
 
 def write_texts(texts: Sequence[str], path: str | Path) -> Path:
     path = Path(path)
-    with open(path, "w", encoding="utf-8") as fh:
+    with atomic_file(path) as fh:
         for i, t in enumerate(texts):
             fh.write(json.dumps({"id": f"bench-{i + 1}", "text": t}, ensure_ascii=False) + "\n")
     return path
@@ -144,7 +147,6 @@ def build_random_base(out_dir: str | Path, tokenizer_dir: str | Path, seed: int 
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
 
-    from indonews.predict import SETTINGS_FILE
     from indonews.schema import ID2LABEL, LABEL2ID
 
     out_dir = Path(out_dir)
@@ -163,12 +165,10 @@ def build_random_base(out_dir: str | Path, tokenizer_dir: str | Path, seed: int 
         **BASE_SIZE,
     )
     model = BertForTokenClassification(config)
-    staging = out_dir.with_name(out_dir.name + ".partial")
-    staging.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    (staging / SETTINGS_FILE).write_text(json.dumps(BASE_SETTINGS, indent=2) + "\n", encoding="utf-8")
-    os.replace(staging, out_dir)
+    with atomic_dir(out_dir) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        checkpoint.write_settings(staging, BASE_SETTINGS)
     return out_dir
 
 
@@ -194,22 +194,6 @@ def _rss_mb() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
-def checkpoint_parameters(model_dir: str | Path) -> int:
-    """The number of weights in a checkpoint's safetensors files (an int8 model hides its packed weights
-    from ``parameters()``, so they are counted where they are stored)."""
-    from safetensors import safe_open
-
-    total = 0
-    for f in sorted(Path(model_dir).glob("*.safetensors")):
-        with safe_open(str(f), framework="pt") as st:
-            for name in st.keys():
-                n = 1
-                for d in st.get_slice(name).get_shape():
-                    n *= d
-                total += n
-    return total
 
 
 def run_system(
@@ -271,7 +255,7 @@ def run_system(
         "torch_threads": torch.get_num_threads(),
         "max_length": ex.max_length,
         "stride": ex.stride,
-        "parameters": checkpoint_parameters(model_dir),
+        "parameters": checkpoint.count_parameters(model_dir),
         "spans": spans,
     }
 
@@ -282,11 +266,9 @@ def run_training(model_dir: str, train_file: str, max_steps: int, batch_size: in
     from transformers import TrainingArguments
 
     from indonews.ner.training import train_ner
-    from indonews.predict import SETTINGS_FILE
     from indonews.schema import read_jsonl
 
-    settings_file = Path(model_dir) / SETTINGS_FILE
-    settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.exists() else {}
+    settings = checkpoint.read_settings(model_dir)
     max_length, stride = settings.get("max_length", 512), settings.get("stride", 128)
     docs = read_jsonl(train_file)
     with tempfile.TemporaryDirectory() as tmp:
@@ -651,13 +633,13 @@ def _worker_main(argv: Sequence[str] | None = None) -> None:
         from indonews.ort import export_onnx
 
         path = export_onnx(a.model, quantize=None if a.quantize == "none" else a.quantize)
-        Path(a.out).write_text(json.dumps({"path": str(path)}), encoding="utf-8")
+        write_text(a.out, json.dumps({"path": str(path)}))
         return
     if a.system == "train":
         result = run_training(a.model, a.docs, a.steps, a.batch_size)
     else:
         result = run_system(a.system, a.model, load_texts(a.docs), a.batch_size, repeat=a.repeat)
-    Path(a.out).write_text(json.dumps(result), encoding="utf-8")
+    write_text(a.out, json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from indonews.checkpoint import check_model_dir
 from indonews.predict import BUFFER_BATCHES
 from indonews.schema import Document
 
@@ -92,9 +93,7 @@ def actor_options(
     """
     from indonews.predict import resolve_options
 
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").exists():
-        raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
+    model_dir = check_model_dir(model_dir)
     device = device or ("cuda" if gpus_per_actor else "cpu")  # what an actor sees: Ray hides GPUs it did not ask for
     _, resolved, _ = resolve_options(device, dtype, quantize, runtime)
     if resolved == "onnx":

@@ -18,20 +18,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import torch
 
+from indonews import checkpoint
+from indonews.outputs import scratch_dir
+
 QUANTIZE = ("int8",)
-EXPORT_DIR = "onnx"  # an export shipped in a model directory: export_onnx(model_dir, out_dir=model_dir / "onnx")
+EXPORT_DIR = checkpoint.EXPORT_DIR  # an export shipped in a model directory: out_dir=model_dir / EXPORT_DIR
 FINGERPRINT_KEY = "indonews.fingerprint"  # the ONNX metadata entry that ties a file to its checkpoint
 OPSET = 17
 RECIPE = 1  # bump when _export changes what it writes: every older export then counts as stale
-STALE_WORK_SECONDS = 3600  # an .export-* work directory this old was left by a killed export
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +62,11 @@ def fingerprint(model_dir: str | Path, quantize: str | None = None) -> str:
 
     ort, onnx = _require_onnxruntime()
     model_dir = Path(model_dir)
-    files = [model_dir / "config.json", *sorted(model_dir.glob("*.safetensors")), *sorted(model_dir.glob("*.bin"))]
+    files = [
+        model_dir / checkpoint.CONFIG_FILE,
+        *sorted(model_dir.glob("*.safetensors")),
+        *sorted(model_dir.glob("*.bin")),
+    ]
     files += sorted(model_dir.glob("*.index.json"))  # a sharded checkpoint's map
     h = hashlib.sha256()
     for path in files:
@@ -97,25 +101,22 @@ def export_onnx(
     ``out_dir`` defaults to the cache (``$INDONEWS_CACHE/onnx/<fingerprint>``, ``~/.cache/indonews`` when
     unset); pass ``model_dir / "onnx"`` to ship the export with the checkpoint. An
     export whose fingerprint matches is reused unless ``force``. The file is written aside and renamed into
-    place, so an interrupted export leaves nothing that a later run would read.
+    place, so an interrupted export leaves nothing that a later run would read; its work directory
+    (:func:`indonews.outputs.scratch_dir`) is removed, or, after a kill, by the next export to ``out_dir``.
     """
     if quantize not in (None, *QUANTIZE):
         raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
     _require_onnxruntime()
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").exists():
-        raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
+    model_dir = checkpoint.check_model_dir(model_dir)
     key = key or fingerprint(model_dir, quantize)
     out_dir = Path(out_dir) if out_dir is not None else default_cache_dir() / key
     target = out_dir / onnx_file(quantize)
     if not force and _current(target, key):
         return target
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _sweep(out_dir)
     log.info("exporting %s to ONNX (%s), once per checkpoint: %s", model_dir, quantize or "float32", target)
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp:
-        path = _export(model_dir, Path(tmp), quantize, key)
+    with scratch_dir(target) as work:  # beside the target: the rename below stays on one file system
+        path = _export(model_dir, work, quantize, key)
         os.replace(path, target)  # the fingerprint is inside the file: one rename publishes both
     log.info("ONNX export done in %.1f s", time.perf_counter() - t0)
     return target
@@ -137,17 +138,6 @@ def _current(target: Path, key: str) -> bool:
     if not target.exists():
         return False
     return target.parent == default_cache_dir() / key or file_fingerprint(target) == key
-
-
-def _sweep(out_dir: Path) -> None:
-    """Remove work directories left by exports killed before their cleanup ran (SIGKILL, out of memory)."""
-    cutoff = time.time() - STALE_WORK_SECONDS
-    for work in out_dir.glob(".export-*"):
-        try:
-            if work.is_dir() and work.stat().st_mtime < cutoff:  # a younger one may be another process's
-                shutil.rmtree(work, ignore_errors=True)
-        except OSError:
-            pass
 
 
 def _export(model_dir: Path, work: Path, quantize: str | None, key: str) -> Path:

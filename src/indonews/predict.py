@@ -11,7 +11,6 @@ This module never imports Hydra.
 from __future__ import annotations
 
 import itertools
-import json
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -19,13 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from indonews import checkpoint
 from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows
 from indonews.ner.features import WORD_UNITS, Window, encode_windows
 from indonews.schema import Document, Entity, trim_span
-
-SETTINGS_FILE = "indonews.json"
-RELATIONS_DIR = "relations"  # the relation model, when the model directory has one
-
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 QUANTIZE = ("int8",)
@@ -206,7 +202,8 @@ class Extractor:
         runtime: str = "auto",
         **overrides,
     ) -> Extractor:
-        """Load a directory written by ``scripts/train.py`` (or any token-classification checkpoint).
+        """Load a directory written by :meth:`save_pretrained` or ``scripts/train.py`` (or any
+        token-classification checkpoint); :mod:`indonews.checkpoint` tells what it holds.
 
         ``dtype`` ("float32", "bfloat16", "float16", or "auto") is the entity model's compute precision;
         None keeps float32, "auto" takes bfloat16 only where the device computes it in hardware
@@ -221,20 +218,16 @@ class Extractor:
         """
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-        model_dir = Path(model_dir)
-        if not (model_dir / "config.json").exists():
-            raise FileNotFoundError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
+        model_dir = checkpoint.check_model_dir(model_dir)
         chosen = runtime == "auto"
         target, runtime, dtype = resolve_options(device, dtype, quantize, runtime)
-        settings = {}
-        if (model_dir / SETTINGS_FILE).exists():
-            settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
-        kwargs = {k: settings[k] for k in ("max_length", "stride", "constrained", "words") if k in settings}
+        settings = checkpoint.read_settings(model_dir)
+        kwargs = {k: settings[k] for k in checkpoint.DECODING_SETTINGS if k in settings}
         kwargs.update(overrides)
-        if "relations" not in kwargs and (model_dir / RELATIONS_DIR / "config.json").exists():
+        if "relations" not in kwargs and checkpoint.has_relations(model_dir):
             from indonews.relations.predictor import RelationPredictor
 
-            kwargs["relations"] = RelationPredictor.from_pretrained(model_dir / RELATIONS_DIR, device="cpu")
+            kwargs["relations"] = RelationPredictor.from_pretrained(model_dir / checkpoint.RELATIONS_DIR, device="cpu")
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = None
         if runtime == "onnx":
@@ -251,6 +244,43 @@ class Extractor:
             if quantize == "int8":
                 model = quantize_int8(model)
         return cls(model, tokenizer, device=target, **kwargs)
+
+    def save_pretrained(
+        self,
+        model_dir: str | Path,
+        settings: dict | None = None,
+        *,
+        metrics: dict | None = None,
+        trainer_log: list | None = None,
+        relations_trainer_log: list | None = None,
+    ) -> Path:
+        """Write this extractor where :meth:`from_pretrained` reads it back: the entity model, its tokenizer,
+        the relation model and ``indonews.json`` (window length, stride, decoding, word unit, then ``settings``,
+        e.g. how it was trained), in one rename (:func:`indonews.checkpoint.save_model_dir`). ``metrics`` and
+        the Trainer logs are kept beside them when given, as ``scripts/train.py`` does.
+
+        The entity model must be a PyTorch model in float weights: one on ONNX Runtime or quantized to int8
+        has no transformers checkpoint to write (load it with ``runtime="torch"`` and no ``quantize``).
+        """
+        modules = self.model.modules() if isinstance(self.model, torch.nn.Module) else ()
+        quantized = any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in modules)
+        if not hasattr(self.model, "save_pretrained") or quantized:
+            raise ValueError(
+                f"cannot save an entity model on {type(self.model).__name__}"
+                + (" with int8 layers" if quantized else "")
+                + ": load it with runtime='torch' and no quantize to save it"
+            )
+        record = {k: getattr(self, k) for k in checkpoint.DECODING_SETTINGS}  # what from_pretrained reads back
+        return checkpoint.save_model_dir(
+            self.model,
+            self.tokenizer,
+            model_dir,
+            {**record, **(settings or {})},
+            relations=self.relations,
+            metrics=metrics,
+            trainer_log=trainer_log,
+            relations_trainer_log=relations_trainer_log,
+        )
 
     # -- public API -------------------------------------------------------------------------------
 

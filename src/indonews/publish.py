@@ -6,28 +6,45 @@ PosixPath('/tmp/indonews-tiny')
 
 The published directory holds what the model directory holds (safetensors weights, tokenizer, config
 with ``id2label``/``label2id``, ``indonews.json``, ``relations/``, an ONNX export in ``onnx/`` if there is one,
-``metrics.json``, ``trainer_log.json``) plus ``README.md``. Every number in the card is read from ``metrics.json``, the evaluation train.py saved;
-a model without one is refused. The directory is built beside its target and renamed into place, after
-loading it back with transformers alone and with :class:`indonews.Extractor`.
+``metrics.json``, the Trainer logs) plus ``README.md``: regular files only, and a link leading out of the
+model directory is left out, with a warning. Every number in the card is read from ``metrics.json``, the
+evaluation train.py saved; a model without one is refused. The directory is built beside its target and
+renamed into place (:func:`indonews.outputs.atomic_dir`), after loading it back with transformers alone and
+with :class:`indonews.Extractor`.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indonews.ort import EXPORT_DIR
-from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
+from indonews.checkpoint import (
+    CONFIG_FILE,
+    EXPORT_DIR,
+    METRICS_FILE,
+    RELATIONS_DIR,
+    RELATIONS_TRAINER_LOG,
+    TRAINER_LOG,
+    CheckpointError,
+    check_model_dir,
+    copy_model_dir,
+    count_parameters,
+    has_weights,
+    links_leaving,
+    read_config,
+    read_metrics,
+    read_relation_settings,
+    read_settings,
+    read_trainer_log,
+    write_settings,
+)
+from indonews.outputs import atomic_dir
 from indonews.schema import ENTITY_LABELS, IOB2_LABELS, RELATION_LABELS, RELATION_TYPES
 
-METRICS_FILE = "metrics.json"
-TRAINER_LOG = "trainer_log.json"
 CARD_FILE = "README.md"
 # Never part of a published checkpoint: optimiser state, pickled weights, the source's own card.
 SKIP_FILES = {CARD_FILE, "training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth", "pytorch_model.bin"}
@@ -71,11 +88,9 @@ class CardOptions:
     repo_id: str | None = None  # used in the usage snippet
 
 
+log = logging.getLogger(__name__)
+
 # -- reading the model directory ------------------------------------------------------------------
-
-
-def _read_json(path: Path, default=None):
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
 
 
 def load_evaluation(model_dir: str | Path) -> dict:
@@ -87,9 +102,9 @@ def load_evaluation(model_dir: str | Path) -> dict:
     model_dir = Path(model_dir)
     path = model_dir / METRICS_FILE
     try:
-        metrics = _read_json(path)
-    except json.JSONDecodeError as exc:
-        raise PublishError(f"{path}: not valid JSON ({exc})") from None
+        metrics = read_metrics(model_dir)
+    except CheckpointError as exc:
+        raise PublishError(str(exc)) from None
     if metrics is None:
         raise PublishError(
             f"{model_dir} has no evaluation ({METRICS_FILE} is missing); a model card needs scores. "
@@ -98,7 +113,7 @@ def load_evaluation(model_dir: str | Path) -> dict:
     splits = [s for s, v in (metrics or {}).items() if isinstance(v, dict) and "micro" in v.get("entities", {})]
     if not splits:
         raise PublishError(f"{path} has no entity scores for any split; a model card needs an evaluation")
-    if (model_dir / RELATIONS_DIR).exists():
+    if (model_dir / RELATIONS_DIR).is_dir():
         missing = [s for s in splits if not all(v in metrics[s].get("relations", {}) for v in RELATION_VIEWS)]
         if missing:
             raise PublishError(
@@ -109,12 +124,13 @@ def load_evaluation(model_dir: str | Path) -> dict:
 
 
 def _check_model_dir(model_dir: Path) -> dict:
-    if not (model_dir / "config.json").exists():
-        raise PublishError(f"{model_dir}: no config.json; is this a model directory written by train.py?")
-    weights = ("model.safetensors", "model.safetensors.index.json")
-    if not any((model_dir / w).exists() for w in weights):
+    try:
+        check_model_dir(model_dir)
+    except FileNotFoundError as exc:
+        raise PublishError(str(exc)) from None
+    if not has_weights(model_dir):
         raise PublishError(f"{model_dir}: no safetensors weights (model.safetensors)")
-    config = _read_json(model_dir / "config.json")
+    config = read_config(model_dir)
     labels = set((config.get("id2label") or {}).values())
     if labels != set(IOB2_LABELS) or set(config.get("label2id") or {}) != set(IOB2_LABELS):
         raise PublishError(
@@ -148,21 +164,6 @@ def _is_hub_id(name: str | None, root: Path | None) -> bool:
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
         return False
     return not (root is not None and (root / name).exists())
-
-
-def _parameters(model_dir: Path) -> int:
-    from safetensors import safe_open
-
-    total = 0
-    for f in sorted(model_dir.glob("*.safetensors")):
-        with safe_open(f, framework="pt") as st:
-            for k in st.keys():
-                shape = st.get_slice(k).get_shape()
-                n = 1
-                for d in shape:
-                    n *= d
-                total += n
-    return total
 
 
 def _lowercases(tokenizer) -> bool:
@@ -289,6 +290,7 @@ class _Model:
     settings: dict
     relation_settings: dict | None
     log: list
+    relations_log: list  # the relation model's Trainer log
     trained_on_corpus: bool  # the training file sits beside the corpus datasheet
     onnx_files: list  # names of the ONNX exports shipped in onnx/
 
@@ -296,7 +298,7 @@ class _Model:
 def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | None) -> _Model:
     from transformers import AutoTokenizer
 
-    config = _read_json(folder / "config.json")
+    config = read_config(folder)
     backbone = settings.get("backbone")
     source = settings.get("backbone_build") or {}
     base_model = options.base_model or source.get("base_model") or (backbone if _is_hub_id(backbone, root) else None)
@@ -306,16 +308,17 @@ def _describe(folder: Path, settings: dict, options: CardOptions, root: Path | N
         name=options.model_name or folder.name,
         arch=(
             f"{config.get('num_hidden_layers', '?')} layers, hidden size {config.get('hidden_size', '?')}, "
-            f"{_parameters(folder) / 1e6:.1f}M parameters"
+            f"{count_parameters(folder) / 1e6:.1f}M parameters"
         ),
         base_model=base_model,
         tiny=settings.get("backbone_name") == "tiny" or (base_model is None and "tiny" in str(backbone or "")),
         uncased=_lowercases(AutoTokenizer.from_pretrained(folder)),
         source=source,
         settings=settings,
-        relation_settings=_read_json(folder / RELATIONS_DIR / "relation.json"),
+        relation_settings=read_relation_settings(folder / RELATIONS_DIR),
         onnx_files=sorted(p.name for p in (folder / EXPORT_DIR).glob("*.onnx")),
-        log=_read_json(folder / TRAINER_LOG, []),
+        log=read_trainer_log(folder),
+        relations_log=read_trainer_log(folder, relations=True),
         trained_on_corpus=bool(
             sheet and sheet.exists() and train_file and Path(train_file).parent.resolve() == sheet.parent.resolve()
         ),
@@ -476,7 +479,12 @@ def _training(m: _Model, options: CardOptions, root: Path | None) -> list[str]:
                 f"; the kept checkpoint is the best of {rec['evaluations']} dev evaluations "
                 f"(step {rec['best_eval'].get('step')})"
             )
-        s.append(line + ". The full log is in `trainer_log.json`.\n")
+        s.append(line + f". The full log is in `{TRAINER_LOG}`.\n")
+    rec = _training_record(m.relations_log)
+    if rec["steps"]:
+        line = f"Relation model: {rec['steps']} optimiser steps ({rec['epochs']:.1f} epochs"
+        line += f", {rec['runtime_s'] / 60:.0f} min" if rec["runtime_s"] else ""
+        s.append(line + f"). Its log is in `{RELATIONS_TRAINER_LOG}`.\n")
     table = hyperparameter_table(m.settings.get("training") or {}, aug)
     if table:
         s += ["Hyperparameters, as `scripts/train.py` recorded them in `indonews.json`:\n", *table, ""]
@@ -580,7 +588,9 @@ def _files(m: _Model) -> list[str]:
         )
     rows.append(("`metrics.json`", "the evaluation this card quotes"))
     if m.log:
-        rows.append(("`trainer_log.json`", "the entity model's training log"))
+        rows.append((f"`{TRAINER_LOG}`", "the entity model's training log"))
+    if m.relations_log:
+        rows.append((f"`{RELATIONS_TRAINER_LOG}`", "the relation model's training log"))
     return ["## Files\n", "| file | what |\n| --- | --- |", *(f"| {a} | {b} |" for a, b in rows)]
 
 
@@ -600,7 +610,7 @@ def build_card(
 
     folder = Path(folder)
     root = Path(root) if root else None
-    settings = settings if settings is not None else _read_json(folder / SETTINGS_FILE, {})
+    settings = settings if settings is not None else read_settings(folder)
     m = _describe(folder, settings, options, root)
     tags = ["indonews", "token-classification", "ner", "indonesian", "news"]
     tags += ["relation-extraction"] if m.relation_settings else []
@@ -663,9 +673,11 @@ def publish(
     """Write ``model_dir`` as a self-contained checkpoint with a model card to ``publish_dir``.
 
     Refused (:class:`PublishError`) without an evaluation in ``metrics.json``, without the IOB2 labels in
-    ``config.json``, and when ``publish_dir`` exists unless ``overwrite``. ``root`` (the project root)
-    makes the paths recorded in ``indonews.json`` relative. Nothing is half-written: the checkpoint
-    is built in a temporary sibling of ``publish_dir`` and renamed into place.
+    ``config.json``, with a file of the model that cannot be read, and when ``publish_dir`` exists unless
+    ``overwrite``. ``root`` (the project root) makes the paths recorded in ``indonews.json`` relative.
+    Regular files are copied (:func:`indonews.checkpoint.copy_model_dir`); what is left out, such as a link
+    leading out of ``model_dir``, is logged as a warning. Nothing is half-written: the checkpoint is built
+    in a staging sibling of ``publish_dir`` that only this run uses, and renamed into place.
     """
     model_dir, publish_dir = Path(model_dir).resolve(), Path(publish_dir).resolve()
     options = options or CardOptions()
@@ -675,41 +687,32 @@ def publish(
         raise PublishError(f"publish_dir {publish_dir} must be outside model_dir {model_dir} (and not contain it)")
     if publish_dir.exists() and not overwrite:
         raise PublishError(f"{publish_dir} exists; pass overwrite=true to replace it")
-    _check_model_dir(model_dir)
-    metrics = load_evaluation(model_dir)
     if options.model_name is None:
         options = replace(options, model_name=publish_dir.name)
-
-    publish_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{publish_dir.name}.", suffix=".partial", dir=publish_dir.parent))
     try:
-        for src in sorted(model_dir.iterdir()):
-            if src.name in SKIP_FILES or src.name.startswith("."):
-                continue
-            if src.is_dir():
-                # the ONNX export is copied as it is: a stale one (other weights or library versions) carries
-                # a fingerprint that does not match, and the Extractor never reads it; .export-* are work dirs
-                if src.name in (RELATIONS_DIR, EXPORT_DIR):
-                    shutil.copytree(src, staging / src.name, ignore=shutil.ignore_patterns(*SKIP_FILES, ".*"))
-                continue  # checkpoints and other run leftovers are not part of the model
-            shutil.copy2(src, staging / src.name)
-        settings = _read_json(model_dir / SETTINGS_FILE, {})
-        if settings:
-            portable = _portable(settings, Path(root) if root else None)
-            (staging / SETTINGS_FILE).write_text(json.dumps(portable, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        _verify(staging)
-        card = build_card(staging, metrics, options, root=root, settings=settings)
-        (staging / CARD_FILE).write_text(card, encoding="utf-8")
-        staging.chmod(0o755)  # mkdtemp makes it private; a published directory is for others to read
-        old = publish_dir.with_name(f".{publish_dir.name}.old")
-        if publish_dir.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(publish_dir, old)
-        os.replace(staging, publish_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        _check_model_dir(model_dir)  # refused before anything is copied, naming the model's own files
+        load_evaluation(model_dir)
+        read_settings(model_dir)
+        with atomic_dir(publish_dir) as staging:
+            # the ONNX export is copied as it is: a stale one (other weights or library versions) carries a
+            # fingerprint that does not match, and the Extractor never reads it
+            skipped = copy_model_dir(model_dir, staging, skip=SKIP_FILES, subdirs=(RELATIONS_DIR, EXPORT_DIR))
+            for note in skipped:
+                log.warning("%s", note)
+            try:
+                _check_model_dir(staging)  # what was left out may be what the model needs
+            except PublishError as exc:
+                reason = str(exc).removeprefix(f"{staging}: ")
+                raise PublishError(f"{model_dir} without the files left out (see the warnings): {reason}") from None
+            metrics = load_evaluation(staging)  # the card quotes the evaluation it ships
+            settings = read_settings(staging)
+            if settings:
+                write_settings(staging, _portable(settings, Path(root) if root else None))
+            _verify(staging)
+            card = build_card(staging, metrics, options, root=root, settings=settings)
+            (staging / CARD_FILE).write_text(card, encoding="utf-8")
+    except CheckpointError as exc:
+        raise PublishError(str(exc)) from None
     return publish_dir
 
 
@@ -717,7 +720,8 @@ def publish(
 
 
 def upload_plan(folder: str | Path) -> list[tuple[str, int]]:
-    """``(path in the repo, size in bytes)`` of every file an upload of ``folder`` sends."""
+    """``(path in the repo, size in bytes)`` of every file an upload of ``folder`` sends (:func:`push_to_hub`
+    refuses a folder with links leading out of it)."""
     folder = Path(folder)
     return [
         (p.relative_to(folder).as_posix(), p.stat().st_size)
@@ -742,8 +746,15 @@ def push_to_hub(
     folder = Path(folder)
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo_id or ""):
         raise PublishError(f"hub.repo_id must look like org/name, got {repo_id!r}")
-    if not (folder / CARD_FILE).exists() or not (folder / "config.json").exists():
+    if not (folder / CARD_FILE).exists() or not (folder / CONFIG_FILE).exists():
         raise PublishError(f"{folder} is not a published checkpoint (no README.md or config.json); publish it first")
+    leaving = links_leaving(folder)
+    if leaving:
+        names = ", ".join(f"{p.relative_to(folder)} -> {p.resolve()}" for p in leaving)
+        raise PublishError(
+            f"{folder} has links leading out of it ({names}); an upload would send what they point to. "
+            "Remove them, or publish the model again (publish copies regular files only)"
+        )
     plan = upload_plan(folder)
     if dry_run:
         return plan

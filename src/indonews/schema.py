@@ -250,6 +250,21 @@ def _check_unicode(obj: Any, where: str) -> None:
         ) from None
 
 
+def json_problem(exc: json.JSONDecodeError | RecursionError) -> str:
+    """What is wrong with a JSON text, in words: the decoder's message and column, or too deep a nesting.
+
+    >>> try:
+    ...     json.loads('["unterminated')
+    ... except json.JSONDecodeError as exc:
+    ...     print(json_problem(exc))
+    Unterminated string starting at column 2
+    """
+    if isinstance(exc, RecursionError):  # the decoder recurses once per [ or {
+        return "nested too deeply (more levels of [ and { than Python's recursion limit)"
+    msg = exc.msg if exc.msg.endswith(" at") else f"{exc.msg} at"  # "Invalid control character at", ...
+    return f"{msg} column {exc.colno}"
+
+
 def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
     """``(line number, "file:line", parsed JSON)`` for each non-blank line; broken JSON raises CorpusError."""
     path = str(path)

@@ -1,13 +1,9 @@
-"""Fine-tuning a token-classification model with the HF Trainer, and writing the model directory."""
+"""Fine-tuning a token-classification model with the HF Trainer (:mod:`indonews.checkpoint` writes the result)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
 from collections.abc import Sequence
-from pathlib import Path
 
 from indonews.ner.features import training_features
 from indonews.ner.metrics import build_compute_metrics
@@ -125,41 +121,3 @@ def train_ner(
     )
     trainer.train(resume_from_checkpoint=resume_from_checkpoint)
     return trainer, tokenizer
-
-
-def save_model_dir(
-    model, tokenizer, model_dir: str | Path, settings: dict, extra_files: dict | None = None, relations=None
-) -> Path:
-    """Write weights (safetensors), tokenizer, settings, extra JSON files and the relation model (a
-    :class:`~indonews.relations.predictor.RelationPredictor`, into ``relations/``) to ``model_dir`` atomically.
-
-    Everything goes to ``<model_dir>.partial`` first, which replaces ``model_dir`` in one rename, so
-    a crash never leaves a half-written model behind.
-    """
-    model_dir = Path(model_dir)
-    staging = model_dir.with_name(model_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        model.save_pretrained(staging, safe_serialization=True)
-        tokenizer.save_pretrained(staging)
-        from indonews.predict import RELATIONS_DIR, SETTINGS_FILE
-
-        if relations is not None:
-            from indonews.relations.model import save_relation_model
-
-            save_relation_model(relations.model, relations.tokenizer, staging / RELATIONS_DIR, relations.settings)
-
-        files = {SETTINGS_FILE: settings, **(extra_files or {})}
-        for name, obj in files.items():
-            (staging / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except BaseException:  # a failed or interrupted write leaves nothing aside either
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = model_dir.with_name(model_dir.name + ".old")
-    if model_dir.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(model_dir, old)
-    os.replace(staging, model_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    return model_dir

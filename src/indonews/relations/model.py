@@ -7,7 +7,7 @@ weighs the rarer side of each relation by its share in the training pairs (``pos
 decision threshold of each relation is chosen on dev, so neither "mostly yes" (gold entities) nor
 "mostly no" (predicted entities) skews the model.
 
-A saved relation model is a folder inside the model directory::
+A saved relation model is a folder inside the model directory (:mod:`indonews.checkpoint` names it)::
 
     relations/config.json, model.safetensors   the encoder (plain transformers)
     relations/head.safetensors                 the head and its weights
@@ -23,11 +23,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from indonews.checkpoint import RELATION_HEAD_FILE, RELATION_SETTINGS_FILE, read_relation_settings
 from indonews.relations.markers import TYPE_WORDS
 from indonews.schema import RELATION_LABELS
-
-SETTINGS_FILE = "relation.json"
-HEAD_FILE = "head.safetensors"
 
 
 class RelationModel(nn.Module):
@@ -101,8 +99,10 @@ def save_relation_model(model: RelationModel, tokenizer, out_dir: str | Path, se
     tokenizer.save_pretrained(out)
     state = {f"head.{k}": v.detach().cpu().contiguous() for k, v in model.head.state_dict().items()}
     state["pos_weight"] = model.pos_weight.detach().cpu()
-    save_file(state, out / HEAD_FILE)
-    (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    save_file(state, out / RELATION_HEAD_FILE)
+    (out / RELATION_SETTINGS_FILE).write_text(
+        json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return out
 
 
@@ -112,10 +112,14 @@ def load_relation_model(model_dir: str | Path) -> tuple[RelationModel, object, d
     from transformers import AutoModel, AutoTokenizer
 
     model_dir = Path(model_dir)
-    settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    settings = read_relation_settings(model_dir)
+    if settings is None:
+        raise FileNotFoundError(
+            f"{model_dir}: no {RELATION_SETTINGS_FILE}; is this a relation model written by train.py?"
+        )
     encoder = AutoModel.from_pretrained(model_dir)
     model = RelationModel(encoder, num_labels=len(settings["labels"]))
-    state = load_file(model_dir / HEAD_FILE)
+    state = load_file(model_dir / RELATION_HEAD_FILE)
     model.head.load_state_dict({k[len("head.") :]: v for k, v in state.items() if k.startswith("head.")})
     model.pos_weight.copy_(state["pos_weight"])
     return model.eval(), AutoTokenizer.from_pretrained(model_dir), settings

@@ -16,7 +16,7 @@ import torch
 
 from indonews.relations.candidates import Candidate, candidate_pairs
 from indonews.relations.markers import encode_candidates
-from indonews.relations.model import RelationModel, collate, load_relation_model
+from indonews.relations.model import RelationModel, collate, load_relation_model, save_relation_model
 from indonews.schema import Document, Relation
 
 
@@ -64,6 +64,10 @@ class RelationPredictor:
     def from_pretrained(cls, model_dir: str | Path, device: str | None = None) -> RelationPredictor:
         model, tokenizer, settings = load_relation_model(model_dir)
         return cls(model, tokenizer, settings, device)
+
+    def save_pretrained(self, model_dir: str | Path) -> Path:
+        """Write the model where :meth:`from_pretrained` reads it (``relations/`` of a model directory)."""
+        return save_relation_model(self.model, self.tokenizer, model_dir, self.settings)
 
     def predict(
         self, docs: Sequence[Document], sentences: Sequence[list[tuple[int, int]]] | None = None, batch_size: int = 64
