@@ -21,6 +21,7 @@ is an input without documents. See docs/FORMATS.md.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from indonews.data.formats import (
     read_documents,
     write_documents,
 )
+from indonews.outputs import OutputError, Terminated, check_output, stop_on_signals
 from indonews.schema import CorpusError
 
 
@@ -115,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     for what, fmt, path, flag in (("input", src, args.input, "--from"), ("output", dst, args.output, "--to")):
         if fmt is None:
             ap.error(f"cannot tell the {what} format from {path.name!r}; give {flag} {{{','.join(FORMATS)}}}")
-    if args.input.resolve() == args.output.resolve():
-        ap.error("IN and OUT are the same file")
+    try:
+        check_output(args.output, inputs=[args.input])  # the input itself, a directory, a read-only folder
+    except OutputError as exc:
+        ap.error(str(exc))
     if src == "jsonl" and (args.label_map or args.drop_label):
         ap.error("--label-map and --drop-label apply to conll, label-studio and doccano input, not jsonl")
     try:
@@ -138,11 +142,16 @@ def main(argv: list[str] | None = None) -> int:
 
     report = ImportReport()
     try:
-        docs = read_documents(args.input, src, trim=args.trim, labels=labels, report=report, **read_opts)
-        write_documents(docs, args.output, dst, **write_opts)
-    except (CorpusError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        with stop_on_signals():  # SIGTERM and SIGHUP, as Ctrl-C, remove the temporary output
+            docs = read_documents(args.input, src, trim=args.trim, labels=labels, report=report, **read_opts)
+            write_documents(docs, args.output, dst, **write_opts)
+    except (CorpusError, OutputError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = signal.Signals(exc.signum) if isinstance(exc, Terminated) else signal.SIGINT
+        print(f"stopped by {signum.name}: nothing written", file=sys.stderr)
+        return 128 + signum
     for note in report.lines():
         print(f"note: {note}", file=sys.stderr)
     if not docs:

@@ -2,9 +2,11 @@
 
 `input` is a JSONL file with "text" (and optional "id") or a folder of .txt files. The output is JSONL
 in the annotation format, one line per input document in input order, so predictions can be
-corrected and fed back as training data. It is written to a temporary file and renamed at the end:
-a failed run, Ctrl-C or SIGTERM leaves no partial output (and an older output file as it was), so
-the run can simply be repeated. A malformed input line stops the run.
+corrected and fed back as training data. It is written to a temporary file and renamed at the end
+(indonews.outputs): a failed run, Ctrl-C, SIGTERM or SIGHUP leaves no partial output (and an older output
+file as it was), so the run can simply be repeated; what a run killed outright left is removed by the
+next. An output that cannot be written (the input itself, a directory, a read-only folder) is refused
+before the model loads. A malformed input line stops the run.
 
     python scripts/predict.py ... shard.index=1 shard.count=4 output=out.1.jsonl
 
@@ -33,34 +35,26 @@ from tqdm.auto import tqdm
 
 from indonews.data.io import count_input, iter_input, shard_bounds
 from indonews.ort import OnnxExportError
+from indonews.outputs import Terminated, check_output, stop_on_signals
 from indonews.predict import Extractor
 from indonews.schema import write_jsonl
 
 log = logging.getLogger("predict")
 
 
-class Terminated(BaseException):
-    """SIGTERM as an exception. Python's default SIGTERM ends the process on the spot, finally blocks
-    unrun, which would leave the temporary output file behind."""
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated
-
-
 def exit_cleanly_when_stopped(fn):
-    """Ctrl-C and SIGTERM unwind the stack (the temporary output is removed) and end in one log line.
+    """Ctrl-C, SIGTERM and SIGHUP unwind the stack (the temporary output is removed) and end in one log line.
 
-    The exit status is the shell's for a signal: 130 for Ctrl-C, 143 for SIGTERM.
+    The exit status is the shell's for a signal: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.
     """
 
     @functools.wraps(fn)
     def wrapper(cfg):
-        signal.signal(signal.SIGTERM, _raise_terminated)
         try:
-            return fn(cfg)
+            with stop_on_signals():
+                return fn(cfg)
         except (KeyboardInterrupt, Terminated) as exc:
-            signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+            signum = signal.Signals(exc.signum) if isinstance(exc, Terminated) else signal.SIGINT
             log.error("stopped by %s: no output written (an older output file is left as it was)", signum.name)
             raise SystemExit(128 + signum) from None
 
@@ -145,6 +139,7 @@ def shard_of(cfg: DictConfig) -> tuple[int, int]:
 def main(cfg: DictConfig) -> None:
     _common.setup_logging()
     index, count = shard_of(cfg)
+    check_output(cfg.output, inputs=[cfg.input])  # before the model loads: a bad output costs no work
     n_docs = count_input(cfg.input)
     start, stop = shard_bounds(n_docs, index, count)
     if count > 1:

@@ -15,6 +15,7 @@ import _common
 import hydra
 from omegaconf import DictConfig
 
+from indonews.outputs import check_output
 from indonews.render import read_pages, screenshot, write_page
 
 log = logging.getLogger("render")
@@ -24,6 +25,7 @@ log = logging.getLogger("render")
 @_common.clean_errors
 def main(cfg: DictConfig) -> str:
     _common.setup_logging()
+    check_output(cfg.output, inputs=[cfg.input])
     pages = read_pages(cfg.input, cfg.limit)
     out = write_page(pages, cfg.output, cfg.title or Path(cfg.input).name)
     log.info("%d documents rendered to %s", len(pages), out)

@@ -16,6 +16,7 @@ import textwrap
 import time
 
 import pytest
+from conftest import ROOT, run_script
 
 from indonews import outputs
 from indonews.outputs import OutputError, atomic_dir, atomic_file, check_output, sweep_stale, write_text
@@ -279,3 +280,31 @@ def test_a_sweep_between_creation_and_lock_cannot_take_a_live_file(tmp_path, mon
     monkeypatch.setattr(outputs, "_lock", sweep_first)
     write_text(tmp_path / "out.jsonl", "whole\n")
     assert len(swept) == 1 and (tmp_path / "out.jsonl").read_text() == "whole\n" and names(tmp_path) == ["out.jsonl"]
+
+
+# -- the scripts check their output before the work -------------------------------------------------
+
+
+def test_predict_refuses_a_bad_output_in_one_line_before_the_model_loads(tmp_path):
+    inp = tmp_path / "s.jsonl"
+    inp.write_text('{"id": "a", "text": "Presiden Prabowo tiba.", "source": "kept"}\n')
+    (tmp_path / "link.jsonl").symlink_to(inp)
+    (tmp_path / "outdir").mkdir()
+    cases = {  # model_dir does not exist: each error must come before the model is looked for
+        "s.jsonl": "is the input",
+        str(tmp_path / "link.jsonl"): "is the input",
+        str(tmp_path / "outdir"): "is a directory; give a file name",
+        str(inp / "x.jsonl"): "s.jsonl is a file, not a folder",
+    }
+    for out, message in cases.items():
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "predict.py"), "model_dir=/nonexistent/model", f"input={inp}",
+             f"output={out}", f"hydra.run.dir={tmp_path / 'run'}"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert proc.stderr.strip().splitlines()[-1].startswith("error: ") and message in proc.stderr
+    assert inp.read_text() == '{"id": "a", "text": "Presiden Prabowo tiba.", "source": "kept"}\n'
+    assert not list((tmp_path / "outdir").iterdir())
+    proc = run_script("convert", str(inp), str(tmp_path / "link.jsonl"), check=False)
+    assert proc.returncode == 2 and "is the input" in proc.stderr

@@ -76,6 +76,41 @@ def test_broken_json_and_duplicate_document_ids(tmp_path):
         read_jsonl(p)
 
 
+def test_json_errors_read_as_a_sentence_and_too_deep_a_nesting_is_one(tmp_path):
+    for line, problem in (
+        ('{"id": "x", "text": "tab\there"}', "invalid JSON: Invalid control character at column 25"),
+        ('{"id": "x" "text": ""}', "invalid JSON: Expecting ',' delimiter at column 12"),
+        ("[" * 100_000, "invalid JSON: nested too deeply"),  # was a RecursionError traceback
+    ):
+        with pytest.raises(CorpusError) as err:
+            read_jsonl(write_lines(tmp_path, good(), line))
+        assert str(err.value).startswith(f"{tmp_path / 'c.jsonl'}:2: field '<line>': {problem}"), str(err.value)
+        assert " at at " not in str(err.value)
+
+
+def test_validate_and_convert_report_deeply_nested_json_as_a_bad_line(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import SCRIPTS
+
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text(json.dumps(good()) + "\n" + "[" * 100_000 + "\n", encoding="utf-8")
+    ls = tmp_path / "deep.json"
+    ls.write_text("[\n" + "[" * 100_000 + "\n", encoding="utf-8")
+    for argv, where in (
+        (["validate.py", deep], f"{deep}:2: field '<line>'"),
+        (["convert.py", deep, tmp_path / "out.json"], f"{deep}:2: field '<line>'"),
+        (["convert.py", ls, tmp_path / "out.jsonl"], f"{ls}:2: field '<file>'"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, str(SCRIPTS / argv[0]), *map(str, argv[1:])], capture_output=True, text=True
+        )
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert f"{where}: invalid JSON: nested too deeply" in proc.stdout + proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.json", "deep.jsonl"]
+
+
 def test_streaming_reader_yields_before_a_later_bad_line(tmp_path):
     p = write_lines(tmp_path, good(), "not json")
     it = iter_jsonl(p)

@@ -1,8 +1,9 @@
 """Sharded and stopped batch prediction (scripts/predict.py).
 
 Shards are contiguous blocks in input order whose outputs concatenate to the unsharded output byte
-for byte; a run stopped by SIGTERM or Ctrl-C leaves no output and no temporary file, keeps an older
-output as it was, and can simply be rerun.
+for byte; a run stopped by SIGTERM, SIGHUP or Ctrl-C leaves no output and no temporary file, keeps an
+older output as it was, and can simply be rerun; the temporary file of a run killed outright is removed
+by the rerun.
 """
 
 from __future__ import annotations
@@ -77,6 +78,31 @@ def test_count_and_slices_agree_with_the_reader(tmp_path):
     (folder / "notes.md").write_text("not an article", encoding="utf-8")
     assert count_input(folder) == 3
     assert [d.id for d in iter_input(folder, 1, 3)] == ["c", "sub/a"]
+
+
+def test_repeated_ids_are_kept_and_warned_about(tmp_path, caplog, monkeypatch):
+    from indonews.data import io
+
+    inp = tmp_path / "in.jsonl"
+    _write_jsonl_input(inp, [{"id": "a", "text": "x"}, {"id": "b", "text": "y"}, {"id": "a", "text": "z"}])
+    with caplog.at_level("WARNING", logger="indonews.data.io"):
+        assert [d.id for d in iter_input(inp)] == ["a", "b", "a"]  # the ids given, as given
+    assert f"{inp}:3: id 'a' repeats line 1's; its prediction keeps it, so the output repeats it too" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(io, "REPEATS_NAMED", 1)
+    _write_jsonl_input(inp, [{"id": "a", "text": "x"}] * 4)
+    with caplog.at_level("WARNING", logger="indonews.data.io"):
+        list(iter_input(inp))
+    assert caplog.text.count("repeats line 1's") == 1 and f"{inp}: 3 documents in all repeat an id" in caplog.text
+
+
+def test_deeply_nested_json_is_a_bad_line_not_a_crash(tmp_path):
+    from indonews.schema import CorpusError
+
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "x"}\n' + "[" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=rf"{inp}:2: field '<line>': invalid JSON: nested too deeply"):
+        list(iter_input(inp))
 
 
 # -- scripts/predict.py -------------------------------------------------------------------------------
@@ -186,6 +212,8 @@ def _stop_while_writing(argv, folder, signum, console):
 
 
 def test_a_stopped_run_leaves_no_output_and_can_be_rerun(trained_model, tmp_path, mini_docs):
+    """SIGTERM, SIGHUP and Ctrl-C: no output, no temporary, the old output kept; SIGKILL leaves the
+    temporary, which the rerun removes (and nothing of the user's that looks like one)."""
     n_docs = 40
     inp = tmp_path / "in.jsonl"
     _write_jsonl_input(inp, [{"text": mini_docs[i % len(mini_docs)].text} for i in range(n_docs)])
@@ -195,7 +223,7 @@ def test_a_stopped_run_leaves_no_output_and_can_be_rerun(trained_model, tmp_path
     out.write_text("an older output\n", encoding="utf-8")
     # batch_size=1 keeps it busy for seconds after its first lines, so the signal comes while it writes
     argv = _predict_argv(trained_model, f"input={inp}", f"output={out}", f"hydra.run.dir={tmp_path / 'run'}")
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         console = tmp_path / f"{signum.name}.txt"
         status, tmp = _stop_while_writing(argv + ["batch_size=1"], out_dir, signum, console)
         text = console.read_text()
@@ -205,6 +233,9 @@ def test_a_stopped_run_leaves_no_output_and_can_be_rerun(trained_model, tmp_path
         assert [p.name for p in out_dir.iterdir()] == ["pred.jsonl"]  # no temporary file left behind
         assert out.read_text(encoding="utf-8") == "an older output\n"
 
+    status, tmp = _stop_while_writing(argv + ["batch_size=1"], out_dir, signal.SIGKILL, tmp_path / "KILL.txt")
+    assert status == -signal.SIGKILL and tmp.exists()  # nothing can clean up after SIGKILL
+    (out_dir / ".pred.jsonl.mine.tmp").write_text("a user's file that looks like a temporary")
     subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, timeout=300)  # the rerun completes
     assert [d.id for d in read_jsonl(out)] == [f"line-{i}" for i in range(1, n_docs + 1)]
-    assert [p.name for p in out_dir.iterdir()] == ["pred.jsonl"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [".pred.jsonl.mine.tmp", "pred.jsonl"]  # the killed one's swept

@@ -198,12 +198,12 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     when neither is set; yields a description of where. Disconnects (or stops the local instance) at the end.
 
     ``num_cpus`` sizes a local instance only. ``ray.init`` replaces the SIGTERM handler with a plain exit; the
-    caller's handlers are put back, so a stopped run still cleans up as it would without Ray.
+    caller's handlers (SIGTERM, SIGINT, SIGHUP) are put back, so a stopped run still cleans up as it would without Ray.
     """
     import ray
 
     address = address or os.environ.get("RAY_ADDRESS") or None
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     kwargs: dict[str, Any] = {"address": address or "local", "logging_level": logging.WARNING}
     if address is None:
         kwargs.update(num_cpus=num_cpus, include_dashboard=False)

@@ -275,8 +275,8 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
             where = f"{path}:{n}"
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(where, "<line>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+            except (json.JSONDecodeError, RecursionError) as exc:
+                raise CorpusError(where, "<line>", f"invalid JSON: {json_problem(exc)}") from None
             if "\\u" in line and _LONE_SURROGATE.search(line):
                 _check_unicode(obj, where)
             yield n, where, obj

@@ -30,6 +30,7 @@ from indonews.schema import (
     bad_edge,
     document_from_dict,
     iter_json_lines,
+    json_problem,
     read_jsonl,
     trim_span,
     write_jsonl,
@@ -895,9 +896,35 @@ def read_label_studio(
     raw = _read_text(path)
     try:
         tasks = json.loads(raw) if raw.strip() else []  # an empty file holds no tasks, like '[]'
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{path}:{exc.lineno}", "<file>", f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else _deepest_line(raw)
+        raise CorpusError(f"{path}:{line}", "<file>", f"invalid JSON: {json_problem(exc)}") from None
     return from_label_studio(tasks, str(path), text_key, trim, **kwargs)
+
+
+def _deepest_line(raw: str) -> int:
+    r"""The line where the nesting of ``[`` and ``{`` outside strings is deepest (the first such line).
+
+    >>> _deepest_line('[\n [[1],\n  [[[2]]]], "[[[["]')
+    3
+    """
+    depth = deepest = 0
+    line = where = 1
+    in_string = escaped = False
+    for ch in raw:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif ch in "]}":
+            depth -= 1
+    return where
 
 
 def write_label_studio(docs: Iterable[Document], path: str | os.PathLike, **kwargs: Any) -> None:

@@ -8,10 +8,14 @@ concatenate to the unsharded one.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 from indonews.schema import CorpusError, Document, iter_json_lines
+
+REPEATS_NAMED = 5  # repeated ids warned about one by one; the rest are counted at the end
+log = logging.getLogger(__name__)
 
 
 def count_input(path: str | Path) -> int:
@@ -40,7 +44,9 @@ def iter_input(path: str | Path, start: int = 0, stop: int | None = None) -> Ite
     """Stream documents ``[start, stop)`` to annotate; a malformed line raises CorpusError naming file, line and field.
 
     Ids do not depend on the slice: a line without "id" is ``line-<n>`` by its line number in the file,
-    a .txt file is its path under the folder. Lines before ``start`` are still parsed (and checked).
+    a .txt file is its path under the folder. Lines before ``start`` are still parsed (and checked). An id
+    that repeats one already read is kept as it is, with a warning: the output would repeat it too, and the
+    annotation format (``scripts/validate.py``) wants ids unique.
     """
     path = Path(path)
     if path.is_dir():
@@ -64,6 +70,8 @@ def _txt_files(folder: Path) -> list[Path]:
 
 
 def _iter_jsonl_input(path: Path) -> Iterator[Document]:
+    first: dict[str, int] = {}  # id -> its line; a few bytes an id, so memory stays small next to the model's
+    repeats = 0
     for n, where, obj in iter_json_lines(path):
         if not isinstance(obj, dict):
             raise CorpusError(where, "<line>", "expected a JSON object")
@@ -74,4 +82,19 @@ def _iter_jsonl_input(path: Path) -> Iterator[Document]:
         if not isinstance(doc_id, (str, int)):
             raise CorpusError(where, "id", f"must be a string, got {type(doc_id).__name__}")
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-        yield Document(id=str(doc_id), text=text, meta=meta)
+        doc_id = str(doc_id)
+        if doc_id in first:
+            repeats += 1
+            if repeats <= REPEATS_NAMED:
+                log.warning(
+                    "%s: id %r repeats line %d's; its prediction keeps it, so the output repeats it too "
+                    "(give each document its own id, or leave ids out to number them by line)",
+                    where,
+                    doc_id,
+                    first[doc_id],
+                )
+        else:
+            first[doc_id] = n
+        yield Document(id=doc_id, text=text, meta=meta)
+    if repeats > REPEATS_NAMED:
+        log.warning("%s: %d documents in all repeat an id read before", path, repeats)
