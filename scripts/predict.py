@@ -6,7 +6,8 @@ corrected and fed back as training data. It is written to a temporary file and r
 (indonews.outputs): a failed run, Ctrl-C, SIGTERM or SIGHUP leaves no partial output (and an older output
 file as it was), so the run can simply be repeated; what a run killed outright left is removed by the
 next. An output that cannot be written (the input itself, a directory, a read-only folder) is refused
-before the model loads. A malformed input line stops the run.
+before the model loads. A malformed input line stops the run. The progress bar counts documents, and
+says where a block of documents that takes long is (a single long document is many windows and pairs).
 
     python scripts/predict.py ... shard.index=1 shard.count=4 output=out.1.jsonl
 
@@ -40,6 +41,7 @@ from indonews.predict import Extractor
 from indonews.schema import write_jsonl
 
 log = logging.getLogger("predict")
+SLOW_BLOCK_SECONDS = 2.0  # a block of documents taking longer shows, in the progress bar, where it is
 
 
 def exit_cleanly_when_stopped(fn):
@@ -59,6 +61,23 @@ def exit_cleanly_when_stopped(fn):
             raise SystemExit(128 + signum) from None
 
     return wrapper
+
+
+def block_progress(bar, after: float = SLOW_BLOCK_SECONDS):
+    """An :meth:`Extractor.annotate` ``progress`` for ``bar``, which counts documents: once a block of documents
+    has taken ``after`` seconds, the postfix says where it is ("windows 320/1602", "pairs 96/8900", "meetings
+    0/1"; of the block), at most once a second and at each new stage. A single long document is one block."""
+    state = {"n": None, "start": 0.0, "shown": 0.0, "stage": None}
+
+    def show(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if state["n"] != bar.n:  # documents were written since: a new block
+            state.update(n=bar.n, start=now, shown=0.0, stage=None)
+        if now - state["start"] >= after and (stage != state["stage"] or now - state["shown"] >= 1.0):
+            bar.set_postfix_str(f"{stage} {done}/{total}")
+            state.update(shown=now, stage=stage)
+
+    return show
 
 
 def positive(value, name: str, integer: bool = True):
@@ -83,8 +102,17 @@ def predict_local(cfg: DictConfig, docs, total: int) -> int:
         )
     except (ValueError, ImportError, OnnxExportError) as exc:  # bad dtype=, quantize=, runtime=: one line
         raise SystemExit(f"error: {exc}") from None
-    annotated = tqdm(ex.annotate(docs, batch_size=cfg.batch_size), desc="predict", unit="doc", total=total)
-    return write_jsonl(annotated, cfg.output)
+    with tqdm(desc="predict", unit="doc", total=total) as bar:
+        annotated = ex.annotate(docs, batch_size=cfg.batch_size, progress=block_progress(bar))
+        return write_jsonl(_counted(annotated, bar), cfg.output)
+
+
+def _counted(items, bar):
+    for item in items:
+        yield item
+        if bar.postfix:  # the block is done: where it was is no longer news
+            bar.set_postfix_str("", refresh=False)
+        bar.update()
 
 
 def predict_ray(cfg: DictConfig, docs, total: int) -> int:

@@ -67,6 +67,25 @@ def test_long_documents_are_read_in_full_not_truncated(ex):
     assert [e.text for e in ents] == words  # every word, once, in order: windows merged without gaps
 
 
+def test_a_single_long_document_reports_progress_in_windows_pairs_and_meetings(ex, mini_docs):
+    stub = Extractor(EveryWordIsADate(ex.model.config), ex.tokenizer, max_length=32, stride=8)
+    text = " ".join(f"kata{i}" for i in range(2000))
+    seen = []
+    (doc,) = stub.annotate([text], batch_size=4, progress=lambda *args: seen.append(args))
+    total = seen[-1][2]
+    assert total > 50 and seen[-1] == ("windows", total, total)  # one document, many windows, counted to the end
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen) and {t for *_, t in seen} == {total}
+    assert len(seen) == -(-total // 4)  # after every batch of 4 windows
+    assert [e.text for e in doc.entities][:3] == ["kata0", "kata1", "kata2"]  # progress changes nothing
+
+    long = " ".join(d.text for d in mini_docs) * 3  # with the relation model: its pairs, then the meetings
+    seen.clear()
+    (doc,) = ex.annotate([long], batch_size=8, progress=lambda *args: seen.append(args))
+    stages = [stage for stage, *_ in seen]
+    assert stages == sorted(stages, key=["windows", "pairs", "meetings"].index) and "pairs" in stages
+    assert seen[-1] == ("meetings", 1, 1) and doc.relations == next(ex.annotate([long], batch_size=8)).relations
+
+
 def test_annotate_keeps_ids_and_meta(ex, mini_docs):
     docs = list(ex.annotate(mini_docs[:2]))
     assert [d.id for d in docs] == [d.id for d in mini_docs[:2]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,10 @@ from indonews import checkpoint
 from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows
 from indonews.ner.features import WORD_UNITS, Window, encode_windows
 from indonews.schema import Document, Entity, trim_span
+
+# progress(stage, done, total) while a block of documents is read: "windows" (entity model batches), "pairs"
+# (relation model batches), "meetings" (documents); a single long document is many windows and pairs
+Progress = Callable[[str, int, int], None]
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 QUANTIZE = ("int8",)
@@ -288,8 +292,15 @@ class Extractor:
         """The entities of one text."""
         return next(iter(self.predict([text], batch_size=8)))
 
-    def predict(self, texts: str | Iterable[str], batch_size: int = 32) -> Iterator[list[Entity]]:
-        """The entities of many texts, streamed in input order (any iterable; a string is one text)."""
+    def predict(
+        self, texts: str | Iterable[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Iterator[list[Entity]]:
+        """The entities of many texts, streamed in input order (any iterable; a string is one text).
+
+        ``progress("windows", done, total)`` is called after each batch with the windows done of those in the
+        block being read: a single long text is many windows, so it shows movement where a count of texts
+        cannot.
+        """
         if isinstance(texts, str):
             texts = [texts]
         it = iter(texts)
@@ -298,17 +309,20 @@ class Extractor:
             block = list(itertools.islice(it, chunk))
             if not block:
                 return
-            yield from self._predict_block(block, batch_size)
+            yield from self._predict_block(block, batch_size, progress)
 
     def extract(self, text: str) -> Document:
         """One text as a Document: entities, and with a relation model also relations and meetings."""
         return next(self.annotate([text], batch_size=8))
 
-    def annotate(self, docs: Iterable[Document | str], batch_size: int = 32) -> Iterator[Document]:
+    def annotate(
+        self, docs: Iterable[Document | str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Iterator[Document]:
         """Documents with predicted entities in the annotation format (ids T1, T2, ...).
 
         With a relation model, each document also gets ``relations`` (head/tail ids, label, score) and
-        ``meetings`` (:func:`indonews.relations.meetings.assemble_meetings`).
+        ``meetings`` (:func:`indonews.relations.meetings.assemble_meetings`). ``progress`` as in :meth:`predict`,
+        then ``progress("pairs", ...)`` for the relation model's batches and ``progress("meetings", ...)``.
         """
         it = iter(docs)
         n = 0
@@ -323,26 +337,33 @@ class Extractor:
             n += len(block)
             out = [
                 Document(d.id, d.text, ents, [], dict(d.meta))
-                for d, ents in zip(block, self._predict_block([d.text for d in block], batch_size))
+                for d, ents in zip(block, self._predict_block([d.text for d in block], batch_size, progress))
             ]
             if self.relations is not None:
-                self.add_relations(out, batch_size)
+                self.add_relations(out, batch_size, progress)
             yield from out
 
-    def add_relations(self, docs: list[Document], batch_size: int = 32) -> list[Document]:
+    def add_relations(
+        self, docs: list[Document], batch_size: int = 32, progress: Progress | None = None
+    ) -> list[Document]:
         """Fill in ``relations`` and ``meetings`` of documents whose entities are set (predicted or gold)."""
         from indonews.relations.meetings import assemble_meetings
         from indonews.text import sentence_spans
 
         sentences = [sentence_spans(d.text) for d in docs]
-        for d, sents, rels in zip(docs, sentences, self.relations.predict(docs, sentences, batch_size)):
+        relations = self.relations.predict(docs, sentences, batch_size, progress=progress)
+        for i, (d, sents, rels) in enumerate(zip(docs, sentences, relations)):
+            if progress is not None:
+                progress("meetings", i, len(docs))
             d.relations = rels
             d.meetings = assemble_meetings(d, sents)
+        if progress is not None:
+            progress("meetings", len(docs), len(docs))
         return docs
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _forward(self, windows: list[Window], batch_size: int) -> list[np.ndarray]:
+    def _forward(self, windows: list[Window], batch_size: int, progress: Progress | None = None) -> list[np.ndarray]:
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         out: list[np.ndarray | None] = [None] * len(windows)
         pad = self.tokenizer.pad_token_id or 0
@@ -360,9 +381,11 @@ class Extractor:
                 logits = logits.float().cpu().numpy()
                 for row, i in enumerate(idx):
                     out[i] = logits[row, : len(windows[i].input_ids)]
+                if progress is not None:
+                    progress("windows", b + len(idx), len(windows))
         return out  # type: ignore[return-value]
 
-    def _predict_block(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
+    def _predict_block(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> list[list[Entity]]:
         results: list[list[Entity]] = [[] for _ in texts]
         nonempty = [i for i, t in enumerate(texts) if t.strip()]
         if not nonempty:
@@ -370,7 +393,7 @@ class Extractor:
         windows = encode_windows(
             [texts[i] for i in nonempty], self.tokenizer, self.max_length, self.stride, words=self.words
         )
-        logits = self._forward(windows, batch_size)
+        logits = self._forward(windows, batch_size, progress)
         per_doc: dict[int, list[int]] = {}
         for k, w in enumerate(windows):
             per_doc.setdefault(w.doc_index, []).append(k)

@@ -29,8 +29,10 @@ def score_candidates(
     type_words: dict[str, str] | None = None,
     batch_size: int = 64,
     device: torch.device | str = "cpu",
+    progress=None,
 ) -> np.ndarray:
-    """The probability that each candidate holds its relation, in candidate order."""
+    """The probability that each candidate holds its relation, in candidate order; ``progress("pairs", done,
+    total)`` after each batch (see :meth:`indonews.Extractor.predict`)."""
     if not candidates:
         return np.zeros(0, dtype=np.float32)
     kwargs = {"type_words": type_words} if type_words else {}
@@ -46,6 +48,8 @@ def score_candidates(
             idx = order[b : b + batch_size]
             batch = {k: v.to(device) for k, v in collate([rows[i] for i in idx], pad).items()}
             probs[idx] = torch.sigmoid(model(**batch)["logits"].float()).cpu().numpy()
+            if progress is not None:
+                progress("pairs", b + len(idx), len(order))
     return probs
 
 
@@ -70,7 +74,11 @@ class RelationPredictor:
         return save_relation_model(self.model, self.tokenizer, model_dir, self.settings)
 
     def predict(
-        self, docs: Sequence[Document], sentences: Sequence[list[tuple[int, int]]] | None = None, batch_size: int = 64
+        self,
+        docs: Sequence[Document],
+        sentences: Sequence[list[tuple[int, int]]] | None = None,
+        batch_size: int = 64,
+        progress=None,
     ) -> list[list[Relation]]:
         """The relations of each document among its ``entities`` (MEET's head is the mention that comes first)."""
         cands: list[Candidate] = []
@@ -85,6 +93,7 @@ class RelationPredictor:
             self.settings.get("type_words"),
             batch_size,
             self.device,
+            progress,
         )
         out: list[list[Relation]] = [[] for _ in docs]
         for c, p in zip(cands, probs):
