@@ -136,6 +136,22 @@ def test_work_left_by_a_killed_export_is_swept_but_a_running_ones_is_kept(traine
     assert not left.exists() and running.exists()
 
 
+def test_concurrent_exports_of_one_checkpoint_agree_and_leave_no_work_behind(trained_model, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "onnx"
+    code = "import sys; from indonews.ort import export_onnx; print(export_onnx(sys.argv[1], out_dir=sys.argv[2]))"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(trained_model), str(out)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    paths = [p.communicate(timeout=600)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0] and paths[0] == paths[1] == str(out / "model.onnx")
+    assert ort.file_fingerprint(out / "model.onnx") == ort.fingerprint(trained_model)
+    assert sorted(p.name for p in out.iterdir()) == ["model.onnx"]  # neither swept the other's work, both cleaned up
+
+
 def test_an_interrupted_export_leaves_nothing_to_read(trained_model, tmp_path, monkeypatch):
     def crash(model_dir, work, quantize, key):
         (work / "model.onnx").write_bytes(b"half a model")
