@@ -27,3 +27,22 @@ def test_the_scripts_read_by_default_the_model_train_writes_by_default():
 @pytest.mark.parametrize("model", ["tiny", "e5small", "xlmr"])
 def test_train_writes_the_model_named_by_its_model_group(model):
     assert compose("train", f"model={model}").model_dir.endswith(f"/models/{model}")
+
+
+def test_evaluate_takes_the_decoding_switch_by_trains_name():
+    assert compose("train").decoding.constrained is True
+    assert compose("evaluate").decoding.constrained is None  # None: the model's own decoding
+    assert compose("evaluate", "decoding.constrained=false").decoding.constrained is False
+
+
+@pytest.mark.parametrize("arg", ["constrained=false", "+constrained=true"])
+def test_evaluate_refuses_the_old_name_of_the_decoding_switch_in_one_line(arg, monkeypatch):
+    import runpy
+
+    monkeypatch.setenv("PROJECT_ROOT", str(ROOT))  # what scripts/_common.py sets, undone after the test
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    monkeypatch.setattr("sys.argv", ["evaluate.py", "model_dir=models/none", arg])
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_path(str(ROOT / "scripts" / "evaluate.py"), run_name="__main__")
+    value = arg.partition("=")[2]
+    assert str(exc.value) == f"error: constrained is called decoding.constrained now: decoding.constrained={value}"
