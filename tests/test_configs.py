@@ -46,3 +46,38 @@ def test_evaluate_refuses_the_old_name_of_the_decoding_switch_in_one_line(arg, m
         runpy.run_path(str(ROOT / "scripts" / "evaluate.py"), run_name="__main__")
     value = arg.partition("=")[2]
     assert str(exc.value) == f"error: constrained is called decoding.constrained now: decoding.constrained={value}"
+
+
+def flat(node, prefix: str = "") -> dict:
+    """A config (unresolved: interpolations as written) as ``{"a.b.c": value}``."""
+    from omegaconf import OmegaConf
+
+    tree = OmegaConf.to_container(node, resolve=False) if not isinstance(node, dict) else node
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    "experiment, base", [("tiny_augment", "tiny_cpu"), ("tiny_scratch", "tiny_cpu"), ("e5small_augment", "e5small")]
+)
+def test_an_experiment_built_on_another_changes_only_what_it_lists(experiment, base):
+    from omegaconf import OmegaConf
+
+    own = flat(OmegaConf.load(ROOT / "configs" / "experiment" / f"{experiment}.yaml"))
+    assert own.pop("defaults") == [base, "_self_"]  # the model, trainer and relation choices come from the base
+    derived, parent = flat(compose("train", f"experiment={experiment}")), flat(compose("train", f"experiment={base}"))
+    changed = {k for k in derived.keys() | parent.keys() if derived.get(k) != parent.get(k)}
+    assert changed == {k for k in own if own[k] != parent.get(k)}
+    assert {k: derived[k] for k in own} == own
+
+
+def test_trainer_cpu_changes_only_what_a_cpu_changes():
+    default, cpu = flat(compose("train").trainer), flat(compose("train", "trainer=cpu").trainer)
+    assert {k for k in default.keys() | cpu.keys() if default.get(k) != cpu.get(k)} == {"args.dataloader_pin_memory"}
+    for recipe in ("tiny", "e5small"):  # the small backbones' recipes build on it
+        assert compose("train", f"trainer={recipe}").trainer.args.dataloader_pin_memory is False
