@@ -81,3 +81,18 @@ def test_trainer_cpu_changes_only_what_a_cpu_changes():
     assert {k for k in default.keys() | cpu.keys() if default.get(k) != cpu.get(k)} == {"args.dataloader_pin_memory"}
     for recipe in ("tiny", "e5small"):  # the small backbones' recipes build on it
         assert compose("train", f"trainer={recipe}").trainer.args.dataloader_pin_memory is False
+
+
+@pytest.mark.parametrize("model", ["tiny", "e5small"])
+def test_a_model_configs_build_block_is_its_builders_defaults(model):
+    """``model.build`` spells out every field (overridable, recorded with the backbone); the library's defaults agree."""
+    from omegaconf import OmegaConf
+
+    from indonews.backbone import TinySpec
+    from indonews.e5 import E5Spec
+
+    build = OmegaConf.to_container(compose("train", f"model={model}").model.build, resolve=True)
+    kind = build.pop("kind", "tiny")  # build_backbone's defaults for the two keys it reads itself
+    assert kind == model and build.pop("use_nlp_id", True) is True
+    spec = {"tiny": TinySpec, "e5small": E5Spec}[kind]
+    assert spec(**build) == spec()
