@@ -94,13 +94,21 @@ def clean_errors(fn):
     Hydra would print a stack trace for them; SystemExit passes through it untouched.
     """
     from indonews.backbone import BackboneMismatch, BackboneUnavailable
+    from indonews.ner.features import WindowError
     from indonews.schema import CorpusError
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (BackboneUnavailable, BackboneMismatch, CorpusError, FileNotFoundError, NotADirectoryError) as exc:
+        except (
+            BackboneUnavailable,
+            BackboneMismatch,
+            CorpusError,
+            WindowError,
+            FileNotFoundError,
+            NotADirectoryError,
+        ) as exc:
             raise SystemExit(f"error: {exc}") from None
 
     return wrapper

@@ -24,6 +24,7 @@ from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
 from indonews.data.noise import noise_documents
 from indonews.e5 import BUILD_FILE
+from indonews.ner.features import check_stride
 from indonews.ner.training import hyperparameters, save_model_dir, train_ner
 from indonews.predict import RELATIONS_DIR, SETTINGS_FILE, Extractor
 from indonews.reports import evaluate_extractor, write_plots, write_report
@@ -87,6 +88,8 @@ def main(cfg: DictConfig) -> float:
     tasks = list(cfg.tasks)
     if not tasks or set(tasks) - set(TASKS):
         raise SystemExit(f"error: tasks must be a non-empty subset of {list(TASKS)}, got {tasks}")
+    if "ner" in tasks:  # the window rule before any data, backbone or training (model=... model.stride=...)
+        check_stride(cfg.model.max_length, cfg.model.stride)
     train_docs = read_jsonl(cfg.data.train_file)
     dev_docs = read_jsonl(cfg.data.dev_file)
     test_docs = read_jsonl(cfg.data.test_file) if cfg.data.get("test_file") else []
