@@ -9,7 +9,7 @@ from pathlib import Path
 
 from indonews.data.markup import lint, read_markup
 from indonews.data.register import is_page_furniture
-from indonews.schema import ENTITY_LABELS, RELATION_LABELS, CorpusError, Document, read_jsonl, write_jsonl
+from indonews.schema import ENTITY_LABELS, RELATION_LABELS, CorpusError, Document, iter_jsonl, write_jsonl
 from indonews.text import sentence_spans, word_spans
 
 SPLITS = ("train", "dev", "test")
@@ -134,9 +134,19 @@ class BuildReport:
         return "\n".join(lines)
 
 
+def empty_texts(named_docs: dict[str, list[Document]]) -> list[str]:
+    """Documents whose text is empty or only white space: the format allows them, an annotated corpus does not."""
+    return [
+        f"document {d.id!r} in {name}: text is empty or only white space"
+        for name, docs in named_docs.items()
+        for d in docs
+        if not d.text.strip()
+    ]
+
+
 def _check(named_docs: dict[str, list[Document]]) -> tuple[list[str], list[str]]:
     warnings = [w for docs in named_docs.values() for w in lint(docs)]
-    errors = duplicate_sentences(named_docs) + spans_across_lines(named_docs)
+    errors = empty_texts(named_docs) + duplicate_sentences(named_docs) + spans_across_lines(named_docs)
     ids: dict[str, str] = {}
     for name, docs in named_docs.items():
         for d in docs:
@@ -152,16 +162,17 @@ def check_markup_files(paths: list[Path], emit: str | None = None) -> BuildRepor
 
 
 def check_jsonl_files(paths: list[Path]) -> BuildReport:
-    """Validate annotation-format JSONL files: each file's format errors, then the cross-file checks.
+    """Validate annotation-format JSONL files: every bad line of every file, then the corpus checks.
 
-    A file with a format error is reported (file:line, field, problem) and left out of the statistics.
+    Each bad line (broken JSON, a broken rule of the format, a repeated id) is one error naming file, line,
+    field and problem, and the reading goes on. The documents that pass make the statistics and go through
+    the checks across documents and files (empty texts, repeated ids and sentences; lint warnings).
     """
     named, errors = {}, []
     for p in paths:
-        try:
-            named[str(p)] = read_jsonl(p)
-        except CorpusError as exc:
-            errors.append(str(exc))
+        bad: list[CorpusError] = []
+        named[str(p)] = list(iter_jsonl(p, errors=bad))
+        errors += [str(exc) for exc in bad]
     report = _report(named)
     report.errors[:0] = errors
     return report
