@@ -63,7 +63,13 @@ def flat(node, prefix: str = "") -> dict:
 
 
 @pytest.mark.parametrize(
-    "experiment, base", [("tiny_augment", "tiny_cpu"), ("tiny_scratch", "tiny_cpu"), ("e5small_augment", "e5small")]
+    "experiment, base",
+    [
+        ("tiny_augment", "tiny_cpu"),
+        ("tiny_scratch", "tiny_cpu"),
+        ("e5small_augment", "e5small"),
+        ("e5small_noise", "e5small"),
+    ],
 )
 def test_an_experiment_built_on_another_changes_only_what_it_lists(experiment, base):
     from omegaconf import OmegaConf
