@@ -95,10 +95,11 @@ def clean_errors(fn):
     """
     from indonews.backbone import BackboneMismatch, BackboneUnavailable
     from indonews.checkpoint import CheckpointError
+    from indonews.ner.features import WindowError
     from indonews.outputs import OutputError
     from indonews.schema import CorpusError
 
-    fixable = (BackboneUnavailable, BackboneMismatch, CheckpointError, CorpusError, OutputError)
+    fixable = (BackboneUnavailable, BackboneMismatch, CheckpointError, CorpusError, OutputError, WindowError)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -108,6 +109,20 @@ def clean_errors(fn):
             raise SystemExit(f"error: {exc}") from None
 
     return wrapper
+
+
+def refuse_renamed_overrides(renamed: dict[str, str], argv: list[str] | None = None) -> None:
+    """Exit with one line naming the new key when a command-line override uses a key's former name.
+
+    Hydra alone would only say that the key is not in the config. Call it before ``main()`` parses
+    ``argv`` (``sys.argv[1:]`` by default).
+    """
+    import sys
+
+    for arg in sys.argv[1:] if argv is None else argv:
+        key, _, value = arg.lstrip("+~").partition("=")
+        if key in renamed:
+            raise SystemExit(f"error: {key} is called {renamed[key]} now: {renamed[key]}={value or '...'}")
 
 
 def read_json(path, default=None):

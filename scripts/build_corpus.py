@@ -3,8 +3,8 @@
     python scripts/build_corpus.py                    # all splits, writes data/{train,dev,test}.jsonl
     python scripts/build_corpus.py --check FILE.txt   # convert and lint some files, write nothing
 
-Exits non-zero on the first format error (file:line, field, problem) or when the same sentence
-appears twice in the corpus.
+Exits non-zero on the first format error (file:line, field, problem), when a document has no text or
+when the same sentence appears twice in the corpus.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ out_dir. Returns micro F1.
 
     python scripts/evaluate.py model_dir=models/tiny unseen_names=true
 
-scores the same documents with every leader renamed from names held out of training and augmentation.
+scores the same documents with every leader renamed from names held out of training and augmentation;
+``decoding.constrained=false`` (the key train.py sets) scores plain argmax decoding instead of the model's own.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from indonews.reports import evaluate_extractor, write_plots, write_report
 from indonews.schema import read_jsonl
 
 log = logging.getLogger("evaluate")
+RENAMED = {"constrained": "decoding.constrained"}  # one name for the decoding switch, as in train.yaml
 
 
 @hydra.main(config_path=_common.CONFIGS, config_name="evaluate", version_base="1.3")
@@ -37,8 +39,9 @@ def main(cfg: DictConfig) -> float:
     _common.setup_logging()
     path = cfg.data.file or cfg.data[f"{cfg.data.split}_file"]
     name = cfg.data.split if not cfg.data.file else "eval"
-    if cfg.constrained is not None:
-        name += "_constrained" if cfg.constrained else "_argmax"
+    constrained = cfg.decoding.constrained
+    if constrained is not None:
+        name += "_constrained" if constrained else "_argmax"
     docs = read_jsonl(path)
     if cfg.unseen_names:
         docs = with_unseen_names(docs, cfg.paths.cache_dir)
@@ -46,7 +49,7 @@ def main(cfg: DictConfig) -> float:
     if cfg.noise:
         docs = noised_copy(docs)
         name += "_noised"
-    overrides = {} if cfg.constrained is None else {"constrained": bool(cfg.constrained)}
+    overrides = {} if constrained is None else {"constrained": bool(constrained)}
     ex = Extractor.from_pretrained(cfg.model_dir, runtime=cfg.runtime, **overrides)
     report = evaluate_extractor(ex, docs, cfg.batch_size)
     paths = write_report(report, cfg.out_dir, name)
@@ -60,4 +63,5 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
+    _common.refuse_renamed_overrides(RENAMED)
     main()

@@ -26,6 +26,7 @@ from indonews.data.augment import augment_documents, corpus_surfaces
 from indonews.data.lexicons import build_lexicon
 from indonews.data.noise import noise_documents
 from indonews.e5 import BUILD_FILE
+from indonews.ner.features import check_stride
 from indonews.ner.training import hyperparameters, train_ner
 from indonews.outputs import check_output
 from indonews.predict import Extractor
@@ -90,6 +91,8 @@ def main(cfg: DictConfig) -> float:
     tasks = list(cfg.tasks)
     if not tasks or set(tasks) - set(TASKS):
         raise SystemExit(f"error: tasks must be a non-empty subset of {list(TASKS)}, got {tasks}")
+    if "ner" in tasks:  # the window rule before any data, backbone or training (model=... model.stride=...)
+        check_stride(cfg.model.max_length, cfg.model.stride)
     check_output(cfg.model_dir, directory=True)  # before hours of training, not at the end
     train_docs = read_jsonl(cfg.data.train_file)
     dev_docs = read_jsonl(cfg.data.dev_file)

@@ -60,6 +60,7 @@ TINY_TEST_BUILD = dict(
     intermediate_size=64,
     max_position_embeddings=128,
     pretrain_steps=0,
+    embedding_init="random",
 )
 
 

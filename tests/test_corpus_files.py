@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from indonews.data.corpus import SPLITS, build_corpus, corpus_stats, leader_people, stats_table
+from indonews.data.corpus import SPLITS, build_corpus, corpus_stats, leader_people, shared_frames, stats_table
 from indonews.schema import read_jsonl
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -51,6 +51,12 @@ def test_dev_and_test_do_not_reuse_train_stories(corpus):
             for tid, theirs in train:
                 overlap = len(mine & theirs) / min(len(mine), len(theirs))
                 assert overlap < 0.15, f"{d.id} shares {overlap:.0%} of its trigrams with {tid}"
+
+
+def test_dev_and_test_sentence_frames_are_not_in_train(corpus):
+    """No held-out sentence repeats a training sentence's pattern with other names, places and dates."""
+    held_out = corpus["dev"] + corpus["test"]
+    assert shared_frames(corpus["train"], held_out) == []
 
 
 def test_datasheet_counts_match_the_files(corpus):

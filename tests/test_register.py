@@ -39,7 +39,9 @@ def test_headline_furniture_and_glue_heuristics():
     assert is_headline("Jokowi Bertemu Zulhas di Solo, Bahas Pangan")
     assert not is_headline("Jakarta - Presiden tiba di Istana Negara pada Senin pagi")
     assert not is_headline("Presiden tiba.")
-    assert is_page_furniture("Tonton juga: Prabowo Tiba di Istana") and is_page_furniture("SCROLL TO CONTINUE WITH CONTENT")
+    assert is_page_furniture("Tonton juga: Prabowo Tiba di Istana") and is_page_furniture(
+        "SCROLL TO CONTINUE WITH CONTENT"
+    )
     assert not is_page_furniture("Baca buku itu, kata dia.")
     assert glued_words("ujarPrabowo kepada wartawan di detikNews, 2026Presiden") == 1
 

@@ -85,7 +85,7 @@ def resolve_backbone(name_or_path: str) -> tuple[str, bool]:
 
 @dataclass
 class TinySpec:
-    """Size and pretraining budget of the locally built BERT."""
+    """Size and pretraining budget of the locally built BERT; the defaults are ``configs/model/tiny.yaml``'s ``build``."""
 
     vocab_size: int = 16000
     hidden_size: int = 256
@@ -100,7 +100,7 @@ class TinySpec:
     pretrain_lr: float = 5e-4
     mlm_probability: float = 0.15
     seed: int = 42
-    embedding_init: str = "random"  # or "word2vec": skip-gram vectors of the pieces (needs gensim)
+    embedding_init: str = "word2vec"  # skip-gram vectors of the pieces (gensim); "random": plain BERT init
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = False):
@@ -219,7 +219,8 @@ def build_tiny_backbone(
 ) -> Path:
     """Train a WordPiece tokenizer on ``texts``, build a small BERT and pretrain it with masked-LM.
 
-    With ``spec.pretrain_steps == 0`` the weights stay random (what the fast tests use). Pretraining
+    The word embeddings start from word2vec vectors of the pieces unless ``spec.embedding_init="random"``;
+    with that and ``spec.pretrain_steps == 0`` the weights stay random (what the fast tests use). Pretraining
     checkpoints go to ``work_dir`` so an interrupted build resumes; the finished backbone is written
     beside ``out_dir`` and renamed into place, so ``out_dir`` is never half-written.
     """

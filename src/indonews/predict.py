@@ -20,7 +20,7 @@ import torch
 
 from indonews import checkpoint
 from indonews.ner.decoding import allowed_transitions, decode_words, merge_windows
-from indonews.ner.features import WORD_UNITS, Window, encode_windows
+from indonews.ner.features import WORD_UNITS, Window, encode_windows, window_lengths
 from indonews.schema import Document, Entity, trim_span
 
 # progress(stage, done, total) while a block of documents is read: "windows" (entity model batches), "pairs"
@@ -160,9 +160,11 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
 class Extractor:
     """Finds LEADER, VENUE and DATE mentions in text and, with a relation model, MEET/AT/ON and meetings.
 
-    Long texts are read in overlapping windows, never truncated. Batches are built from windows of
-    similar length (sorted within a buffer of ``buffer_batches`` batches), so padding stays small,
-    and results come back in input order while memory stays bounded.
+    Long texts are read in overlapping windows, never truncated: ``max_length`` tokens (at most what the
+    model takes) overlapping by ``stride``, by the rule training follows (a bad stride is refused, not
+    changed: :func:`indonews.ner.features.window_lengths`). Batches are built from windows of similar
+    length (sorted within a buffer of ``buffer_batches`` batches), so padding stays small, and results
+    come back in input order while memory stays bounded.
     """
 
     def __init__(
@@ -177,12 +179,10 @@ class Extractor:
         relations=None,
         words: str = "tokenizer",
     ):
+        self.max_length, self.stride = window_lengths(max_length, stride, model, tokenizer)  # as training reads
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
-        limit = getattr(model.config, "max_position_embeddings", max_length) or max_length
-        self.max_length = min(max_length, limit, tokenizer.model_max_length or max_length)
-        self.stride = min(stride, self.max_length // 2)
         self.constrained = constrained
         if words not in WORD_UNITS:
             raise ValueError(f"words must be one of {WORD_UNITS}, not {words!r}")

@@ -265,8 +265,22 @@ def json_problem(exc: json.JSONDecodeError | RecursionError) -> str:
     return f"{msg} column {exc.colno}"
 
 
-def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
-    """``(line number, "file:line", parsed JSON)`` for each non-blank line; broken JSON raises CorpusError."""
+def _parse_json_line(line: str, where: str) -> Any:
+    try:
+        obj = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CorpusError(where, "<line>", f"invalid JSON: {json_problem(exc)}") from None
+    if "\\u" in line and _LONE_SURROGATE.search(line):
+        _check_unicode(obj, where)
+    return obj
+
+
+def iter_json_lines(path: str | os.PathLike, errors: list[CorpusError] | None = None) -> Iterator[tuple[int, str, Any]]:
+    """``(line number, "file:line", parsed JSON)`` for each non-blank line.
+
+    Broken JSON raises CorpusError; given a list ``errors``, the error is appended to it instead and the
+    reading goes on with the next line.
+    """
     path = str(path)
     with open(path, encoding="utf-8-sig") as fh:  # a leading byte-order mark is not part of the first record
         for n, line in enumerate(fh, 1):
@@ -274,21 +288,32 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, Any]]:
                 continue
             where = f"{path}:{n}"
             try:
-                obj = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                raise CorpusError(where, "<line>", f"invalid JSON: {json_problem(exc)}") from None
-            if "\\u" in line and _LONE_SURROGATE.search(line):
-                _check_unicode(obj, where)
+                obj = _parse_json_line(line, where)
+            except CorpusError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
+                continue
             yield n, where, obj
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[Document]:
-    """Stream validated documents from a JSON Lines file; the first bad line raises CorpusError."""
+def iter_jsonl(path: str | os.PathLike, errors: list[CorpusError] | None = None) -> Iterator[Document]:
+    """Stream validated documents from a JSON Lines file; the first bad line raises CorpusError.
+
+    Given a list ``errors``, every bad line (broken JSON, a broken rule of the format, a repeated id) is
+    appended to it instead and left out, so one pass finds them all (``scripts/validate.py``).
+    """
     ids: dict[str, int] = {}
-    for n, where, obj in iter_json_lines(path):
-        doc = document_from_dict(obj, where)
-        if doc.id in ids:
-            raise CorpusError(where, "id", f"duplicate document id {doc.id!r} (first on line {ids[doc.id]})")
+    for n, where, obj in iter_json_lines(path, errors):
+        try:
+            doc = document_from_dict(obj, where)
+            if doc.id in ids:
+                raise CorpusError(where, "id", f"duplicate document id {doc.id!r} (first on line {ids[doc.id]})")
+        except CorpusError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
         ids[doc.id] = n
         yield doc
 

@@ -27,6 +27,52 @@ WORD_UNITS = ("tokenizer", "text")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class WindowError(ValueError):
+    """A window length and stride that cannot read a text; the message names both."""
+
+
+def check_stride(max_length: int, stride: int, special_tokens: int = 2) -> None:
+    """The one rule for the overlap of two windows, in training and in prediction alike: ``stride`` must leave
+    each window tokens of its own, ``0 <= stride < max_length - special_tokens`` ([CLS] and [SEP] take two).
+
+    >>> check_stride(256, 64)
+    >>> check_stride(64, 62)
+    Traceback (most recent call last):
+    ...
+    indonews.ner.features.WindowError: stride 62 must be at least 0 and below max_length 64 minus 2 special tokens (62)
+    """
+    if not 0 <= stride < max_length - special_tokens:
+        raise WindowError(
+            f"stride {stride} must be at least 0 and below max_length {max_length} minus {special_tokens} "
+            f"special tokens ({max_length - special_tokens})"
+        )
+
+
+def window_lengths(max_length: int, stride: int, model=None, tokenizer=None) -> tuple[int, int]:
+    """``(max_length, stride)`` as training and prediction read texts with ``model`` and ``tokenizer``.
+
+    ``max_length`` is capped at what the model's position embeddings and the tokenizer's
+    ``model_max_length`` take; ``stride`` is checked against the result (:func:`check_stride`) and kept as
+    given, never changed behind the caller's back.
+
+    >>> window_lengths(512, 128)
+    (512, 128)
+    """
+    config = getattr(model, "config", None)
+    limits = [getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+    capped = min([max_length, *(n for n in limits if n)])
+    special = tokenizer.num_special_tokens_to_add() if tokenizer is not None else 2
+    try:
+        check_stride(capped, stride, special)
+    except WindowError as exc:
+        if capped < max_length:
+            raise WindowError(
+                f"{exc}; max_length {max_length} was capped at the {capped} tokens the model takes"
+            ) from None
+        raise
+    return capped, stride
+
+
 @dataclass
 class Window:
     """One window of one document: token ids and, per token, offsets and word index."""
@@ -55,8 +101,7 @@ def encode_windows(
         raise ValueError(f"words must be one of {WORD_UNITS}, not {words!r}")
     if not tokenizer.is_fast:
         raise TypeError("a fast tokenizer is needed for character offsets")
-    if stride >= max_length - 2:
-        raise ValueError(f"stride ({stride}) must be smaller than max_length - 2 ({max_length - 2})")
+    check_stride(max_length, stride, tokenizer.num_special_tokens_to_add())
     enc = tokenizer(
         [_SURROGATE.sub("\ufffd", t) for t in texts],
         truncation=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from indonews.ner.features import training_features
+from indonews.ner.features import training_features, window_lengths
 from indonews.ner.metrics import build_compute_metrics
 from indonews.schema import ID2LABEL, LABEL2ID, Document
 
@@ -103,6 +103,7 @@ def train_ner(
 
     set_seed(args.seed)
     tokenizer, model = build_model(backbone, local_files_only)
+    max_length, stride = window_lengths(max_length, stride, model, tokenizer)  # as the Extractor will read
     train_ds = Dataset.from_dict(training_features(train_docs, tokenizer, max_length, stride, words))
     dev_ds = Dataset.from_dict(training_features(dev_docs, tokenizer, max_length, stride, words)) if dev_docs else None
     log.info("%d training windows from %d documents", len(train_ds), len(train_docs))
