@@ -210,7 +210,7 @@ def test_bad_input_stops_before_ray_with_its_line_and_no_output(trained_model, t
         (["engine.actors=0"], "engine.actors=0: must be an integer > 0"),
         (["engine.batch_size=-4"], "engine.batch_size=-4: must be an integer > 0"),
         (["engine.gpus_per_actor=-1"], "engine.gpus_per_actor=-1: must be a number >= 0"),
-        (["quantize=int4"], "quantize 'int4': expected one of int8 or None"),
+        (["quantize=int4"], "quantize 'int4': expected one of auto, int8 or None"),
         (["model_dir=/nonexistent/model"], "/nonexistent/model: no config.json; is this a model directory"),
     ],
 )

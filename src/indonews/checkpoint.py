@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from indonews.outputs import atomic_dir
+from indonews.outputs import atomic_dir, write_text
 from indonews.schema import json_problem
 
 CONFIG_FILE = "config.json"
@@ -195,6 +195,15 @@ def write_settings(folder: str | os.PathLike, settings: dict) -> Path:
     path = Path(folder) / SETTINGS_FILE
     path.write_text(_dumps(settings), encoding="utf-8")
     return path
+
+
+def update_settings(model_dir: str | os.PathLike, **items: Any) -> Path:
+    """Add or replace ``items`` in a finished model directory's ``indonews.json``, atomically, the rest kept
+    (e.g. :func:`indonews.quantization.record_int8`'s verdict)."""
+    model_dir = check_model_dir(model_dir)
+    settings = read_settings(model_dir)
+    settings.update(items)
+    return write_text(model_dir / SETTINGS_FILE, _dumps(settings))
 
 
 def copy_model_dir(

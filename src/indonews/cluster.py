@@ -79,7 +79,7 @@ def actor_options(
     model_dir: str | Path,
     device: str | None = None,
     dtype: str | None = None,
-    quantize: str | None = None,
+    quantize: str | None = "auto",
     runtime: str = "auto",
     gpus_per_actor: float = 0,
 ) -> dict[str, Any]:
@@ -89,13 +89,16 @@ def actor_options(
     decided here once, so every actor runs the same runtime: ONNX Runtime when actors have no GPU and
     onnxruntime is installed, as in a single process. The ONNX export is then made (or found) here, once, in
     this machine's cache, where actors on this machine find it instead of each exporting it; if it fails,
-    "auto" falls back to PyTorch with a warning, as :meth:`Extractor.from_pretrained` does.
+    "auto" falls back to PyTorch with a warning, as :meth:`Extractor.from_pretrained` does. ``quantize="auto"``
+    is decided here too (:func:`indonews.predict.resolve_quantize`).
     """
-    from indonews.predict import resolve_options
+    from indonews.checkpoint import read_settings
+    from indonews.predict import resolve_options, resolve_quantize
 
     model_dir = check_model_dir(model_dir)
     device = device or ("cuda" if gpus_per_actor else "cpu")  # what an actor sees: Ray hides GPUs it did not ask for
     _, resolved, _ = resolve_options(device, dtype, quantize, runtime)
+    asked, quantize = quantize, resolve_quantize(quantize, resolved, read_settings(model_dir))
     if resolved == "onnx":
         from indonews.ort import OnnxExportError, export_onnx, find_export
 
@@ -109,6 +112,7 @@ def actor_options(
                 raise OnnxExportError(problem) from exc
             log.warning("%s; running on PyTorch instead (runtime=torch skips the export)", problem)
             resolved = "torch"
+            quantize = resolve_quantize(asked, resolved, {})
     return {"device": device, "dtype": dtype, "quantize": quantize, "runtime": resolved}
 
 

@@ -45,8 +45,9 @@ def resolve_runtime(runtime: str, device: torch.device, dtype: str | None) -> st
 
     ONNX Runtime gives the same spans as PyTorch in float32 (its fused kernels round differently in the
     last bits) at about twice the speed on a CPU (README, "Speed"); on a GPU, or with a ``dtype`` other
-    than float32, PyTorch runs. int8 is never chosen for you: it is faster again but its F1 cost depends
-    on the checkpoint, so ``quantize="int8"`` is spelled out (and then runs on ONNX Runtime under "auto").
+    than float32, PyTorch runs. int8 is faster again but its F1 cost depends on the checkpoint, so
+    ``quantize="auto"`` takes it only where the checkpoint records a check on dev (:func:`resolve_quantize`);
+    ``quantize="int8"`` asks for it anyway (and then runs on ONNX Runtime under "auto").
     """
     if runtime not in RUNTIMES:
         raise ValueError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
@@ -78,15 +79,31 @@ def resolve_options(
         if dtype not in (None, "float32", "auto"):
             raise ValueError(f"runtime='onnx' computes in float32 (or int8 with quantize); drop dtype={dtype!r}")
         dtype = None
+    if quantize == "auto":  # int8 where the checkpoint's verdict allows (resolve_quantize), else float32
+        return target, runtime, dtype
     if quantize is not None:
         if quantize not in QUANTIZE:
-            raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} or None")
+            raise ValueError(f"quantize {quantize!r}: expected one of auto, {', '.join(QUANTIZE)} or None")
         if target.type != "cpu":
             raise ValueError(f"quantize={quantize!r} runs on a CPU only, not on device {target}")
         if dtype not in (None, "float32", "auto"):
             raise ValueError(f"quantize={quantize!r} computes in int8 from float32 weights; drop dtype={dtype!r}")
         dtype = None
     return target, runtime, dtype
+
+
+def resolve_quantize(quantize: str | None, runtime: str, settings: dict) -> str | None:
+    """``quantize`` as the model will run: "auto" is "int8" on ONNX Runtime for a checkpoint whose
+    ``indonews.json`` records that int8 cost it no dev F1 (:mod:`indonews.quantization`), else None.
+
+    >>> resolve_quantize("auto", "onnx", {"int8": {"verified": True}}), resolve_quantize("auto", "torch", {})
+    ('int8', None)
+    """
+    if quantize != "auto":
+        return quantize
+    from indonews.quantization import int8_verified
+
+    return "int8" if runtime == "onnx" and int8_verified(settings) else None
 
 
 def fast_bfloat16(device: str | torch.device = "cpu") -> bool:
@@ -202,7 +219,7 @@ class Extractor:
         model_dir: str | Path,
         device: str | None = None,
         dtype: str | None = None,
-        quantize: str | None = None,
+        quantize: str | None = "auto",
         runtime: str = "auto",
         **overrides,
     ) -> Extractor:
@@ -213,7 +230,9 @@ class Extractor:
         None keeps float32, "auto" takes bfloat16 only where the device computes it in hardware
         (:func:`fast_bfloat16`). bfloat16 is about twice as fast on CPUs with AVX-512 BF16 or AMX (and on
         recent GPUs) and slower elsewhere. ``quantize="int8"`` runs the entity model's linear layers in
-        int8 on a CPU (:func:`quantize_int8`). ``runtime="onnx"`` runs the entity model on ONNX Runtime
+        int8 on a CPU (:func:`quantize_int8`); the default ``quantize="auto"`` takes int8 on ONNX Runtime
+        only for a checkpoint whose ``indonews.json`` records that it costs no dev F1
+        (:mod:`indonews.quantization`, :func:`resolve_quantize`), and None keeps float32. ``runtime="onnx"`` runs the entity model on ONNX Runtime
         instead of PyTorch (CPU only; float32, or int8 with ``quantize``), exporting the checkpoint once into
         a cache (:mod:`indonews.ort`). The default ``runtime="auto"`` (:func:`resolve_runtime`) takes ONNX
         Runtime on a CPU when it is installed and no other ``dtype`` is asked for, and falls back to PyTorch
@@ -226,6 +245,7 @@ class Extractor:
         chosen = runtime == "auto"
         target, runtime, dtype = resolve_options(device, dtype, quantize, runtime)
         settings = checkpoint.read_settings(model_dir)
+        asked, quantize = quantize, resolve_quantize(quantize, runtime, settings)
         kwargs = {k: settings[k] for k in checkpoint.DECODING_SETTINGS if k in settings}
         kwargs.update(overrides)
         if "relations" not in kwargs and checkpoint.has_relations(model_dir):
@@ -243,6 +263,7 @@ class Extractor:
                 if not chosen:
                     raise
                 warnings.warn(f"{exc}; running on PyTorch instead (runtime='torch' skips the export)", stacklevel=2)
+                quantize = resolve_quantize(asked, "torch", settings)
         if model is None:
             model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=resolve_dtype(dtype, target))
             if quantize == "int8":
