@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from indonews.schema import CorpusError, Document, document_from_dict, iter_jsonl, read_jsonl, write_jsonl
+from indonews.schema import CorpusError, document_from_dict, iter_jsonl, read_jsonl, write_jsonl
 
 TEXT = "Presiden Prabowo tiba di Tokyo, Senin (12/5)."
 
@@ -117,20 +117,6 @@ def test_streaming_reader_yields_before_a_later_bad_line(tmp_path):
     assert next(it).id == "d1"
     with pytest.raises(CorpusError):
         next(it)
-
-
-def test_write_is_atomic_on_failure(tmp_path):
-    p = tmp_path / "out.jsonl"
-    p.write_text("old\n")
-
-    def docs():
-        yield Document("a", "x")
-        raise RuntimeError("interrupted")
-
-    with pytest.raises(RuntimeError):
-        write_jsonl(docs(), p)
-    assert p.read_text() == "old\n"
-    assert [f.name for f in tmp_path.iterdir()] == ["out.jsonl"]
 
 
 def test_validate_script_reports_every_bad_file_and_prints_statistics(tmp_path, corpus_dir):
