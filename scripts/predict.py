@@ -34,7 +34,7 @@ import hydra
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from indonews.data.io import count_input, iter_input, shard_bounds
+from indonews.data.io import check_shard, count_input, iter_input, shard_bounds
 from indonews.ort import OnnxExportError
 from indonews.outputs import Terminated, check_output, stop_on_signals
 from indonews.predict import Extractor
@@ -152,13 +152,11 @@ def predict_ray(cfg: DictConfig, docs, total: int) -> int:
 
 
 def shard_of(cfg: DictConfig) -> tuple[int, int]:
-    """``(shard.index, shard.count)``, checked; a bad value exits with one line naming it."""
-    index, count = cfg.shard.index, cfg.shard.count
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise SystemExit(f"error: shard.count={count!r}: must be an integer >= 1")
-    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
-        raise SystemExit(f"error: shard.index={index!r}: must be an integer in 0..{count - 1} (shard.count={count})")
-    return index, count
+    """``(shard.index, shard.count)``, checked (:func:`check_shard`); a bad value exits with one line naming it."""
+    try:
+        return check_shard(cfg.shard.index, cfg.shard.count)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
 
 
 @hydra.main(config_path=_common.CONFIGS, config_name="predict", version_base="1.3")

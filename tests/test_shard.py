@@ -17,7 +17,7 @@ import time
 import pytest
 from conftest import ROOT, SCRIPTS, run_script
 
-from indonews.data.io import count_input, iter_input, shard_bounds
+from indonews.data.io import check_shard, count_input, iter_input, shard_bounds
 from indonews.schema import read_jsonl
 
 
@@ -59,6 +59,35 @@ def test_shards_are_contiguous_and_cover_the_input_once():
     assert [shard_bounds(5, k, 3) for k in range(3)] == [(0, 1), (1, 3), (3, 5)]  # [k*N//n, (k+1)*N//n)
     with pytest.raises(ValueError):
         shard_bounds(5, 3, 3)
+
+
+@pytest.mark.parametrize(
+    "index, count, message",
+    [
+        (3, 3, "shard.index=3: must be an integer in 0..2 (shard.count=3)"),
+        (-1, 3, "shard.index=-1: must be an integer in 0..2 (shard.count=3)"),
+        (0, 0, "shard.count=0: must be an integer >= 1"),
+        (0, -2, "shard.count=-2: must be an integer >= 1"),
+        ("one", 2, "shard.index='one': must be an integer in 0..1 (shard.count=2)"),
+        (True, 2, "shard.index=True: must be an integer in 0..1 (shard.count=2)"),  # not the integer 1
+        (None, 2, "shard.index=None: must be an integer in 0..1 (shard.count=2)"),
+        (0, "2", "shard.count='2': must be an integer >= 1"),
+        (0, 2.0, "shard.count=2.0: must be an integer >= 1"),
+        (0, True, "shard.count=True: must be an integer >= 1"),
+        ("one", 0, "shard.count=0: must be an integer >= 1"),  # the count first: the index is read against it
+    ],
+)
+def test_bad_shard_values_are_named_in_one_line(index, count, message):
+    with pytest.raises(ValueError) as exc:
+        check_shard(index, count)
+    assert str(exc.value) == message
+    with pytest.raises(ValueError, match="^shard"):
+        shard_bounds(10, index, count)  # the bounds follow the same rule
+
+
+def test_good_shard_values_are_returned_as_given():
+    assert check_shard(0, 1) == (0, 1)
+    assert [check_shard(k, 4) for k in range(4)] == [(0, 4), (1, 4), (2, 4), (3, 4)]
 
 
 def test_count_and_slices_agree_with_the_reader(tmp_path):
@@ -150,15 +179,9 @@ def test_folder_shards_concatenate_to_the_unsharded_output(trained_model, tmp_pa
     assert b"".join(p.read_bytes() for p in parts) == whole.read_bytes()
 
 
-@pytest.mark.parametrize(
-    "overrides, message",
-    [
-        (["shard.index=3", "shard.count=3"], "shard.index=3: must be an integer in 0..2 (shard.count=3)"),
-        (["shard.count=0"], "shard.count=0: must be an integer >= 1"),
-        (["shard.index=one", "shard.count=2"], "shard.index='one': must be an integer in 0..1 (shard.count=2)"),
-    ],
-)
-def test_bad_shard_values_stop_with_one_line_and_no_output(trained_model, tmp_path, overrides, message):
+def test_bad_shard_values_stop_with_one_line_and_no_output(trained_model, tmp_path):
+    """The script's side of :func:`check_shard` (whose every message is tested above): a string from the
+    command line is refused as such, in one line, before any output."""
     inp = tmp_path / "in.jsonl"
     _write_jsonl_input(inp, [{"text": "Presiden Prabowo tiba di Tokyo."}])
     out = tmp_path / "out" / "pred.jsonl"
@@ -167,12 +190,15 @@ def test_bad_shard_values_stop_with_one_line_and_no_output(trained_model, tmp_pa
         f"model_dir={trained_model}",
         f"input={inp}",
         f"output={out}",
-        *overrides,
+        "shard.index=one",
+        "shard.count=2",
         f"hydra.run.dir={tmp_path / 'run'}",
         check=False,
     )
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1] == f"error: {message}"
+    assert (
+        proc.stderr.strip().splitlines()[-1] == "error: shard.index='one': must be an integer in 0..1 (shard.count=2)"
+    )
     assert "Traceback" not in proc.stderr
     assert not out.parent.exists()
 

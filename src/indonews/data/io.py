@@ -1,8 +1,8 @@
 """Reading articles to predict on: a JSONL file with "text" (and optional "id"), or a folder of .txt files.
 
 Readers stream: one document at a time, so memory does not grow with the input. A run can take one
-shard of the input, a contiguous block in input order (:func:`shard_bounds`), so shard outputs
-concatenate to the unsharded one.
+shard of the input, a contiguous block in input order (:func:`check_shard`, :func:`shard_bounds`), so
+shard outputs concatenate to the unsharded one.
 """
 
 from __future__ import annotations
@@ -29,14 +29,32 @@ def count_input(path: str | Path) -> int:
         return sum(1 for line in fh if line.strip())  # the lines iter_json_lines reads
 
 
+def check_shard(index: object, count: object) -> tuple[int, int]:
+    """``(index, count)`` if they name a shard: ``count`` an integer >= 1, ``index`` one in ``0..count-1``.
+
+    Else ValueError with one line naming the bad value as ``scripts/predict.py`` takes it
+    (``shard.index``, ``shard.count``); values come from the command line, so strings and booleans are refused.
+
+    >>> check_shard(3, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: shard.index=3: must be an integer in 0..2 (shard.count=3)
+    """
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"shard.count={count!r}: must be an integer >= 1")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
+        raise ValueError(f"shard.index={index!r}: must be an integer in 0..{count - 1} (shard.count={count})")
+    return index, count
+
+
 def shard_bounds(n_docs: int, index: int, count: int) -> tuple[int, int]:
-    """``[start, stop)`` of shard ``index`` of ``count``: contiguous blocks in input order, sizes within one.
+    """``[start, stop)`` of shard ``index`` of ``count`` (:func:`check_shard`): contiguous blocks in input order,
+    sizes within one, so the shards' outputs concatenated in order are the whole input's.
 
     >>> [shard_bounds(5, k, 3) for k in range(3)]
     [(0, 1), (1, 3), (3, 5)]
     """
-    if count < 1 or not 0 <= index < count:
-        raise ValueError(f"shard {index} of {count}: need count >= 1 and 0 <= index < count")
+    check_shard(index, count)
     return index * n_docs // count, (index + 1) * n_docs // count
 
 
