@@ -89,6 +89,7 @@ def main(cfg: DictConfig) -> float:
             eval_batch_size=cfg.eval_batch_size,
             seed=cfg.seed,
             cache_dir=cfg.paths.cache_dir,
+            quantize_check=cfg.quantize_check,
         )
     except TrainingError as exc:
         raise SystemExit(f"error: {exc}") from None

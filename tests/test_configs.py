@@ -14,7 +14,7 @@ def compose(name: str, *overrides: str):
         return hydra_compose(name, overrides=list(overrides))
 
 
-READERS = {"evaluate": (), "predict": ("input=x", "output=y"), "publish": ("publish_dir=z",)}
+READERS = {"evaluate": (), "predict": ("input=x", "output=y"), "publish": ("publish_dir=z",), "quantize": ()}
 
 
 def test_the_scripts_read_by_default_the_model_train_writes_by_default():
@@ -102,3 +102,10 @@ def test_a_model_configs_build_block_is_its_builders_defaults(model):
     assert kind == model and build.pop("use_nlp_id", True) is True
     spec = {"tiny": TinySpec, "e5small": E5Spec}[kind]
     assert spec(**build) == spec()
+
+
+def test_training_checks_int8_by_default_and_a_smoke_run_does_not():
+    assert compose("train").quantize_check is True  # what predict's quantize=auto then follows
+    assert compose("train", "debug=fast").quantize_check is False
+    assert compose("predict", "input=x", "output=y").quantize == "auto"
+    assert compose("quantize").data.split == "dev" and compose("quantize").model_dir == compose("train").model_dir

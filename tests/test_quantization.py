@@ -84,7 +84,11 @@ def test_from_pretrained_runs_int8_by_default_only_where_the_verdict_allows(mode
 @needs_onnx
 def test_script_records_the_verdict_predict_then_follows(model, corpus_dir, tmp_path):
     out = run_script(
-        "quantize", f"model_dir={model}", f"data.file={corpus_dir / 'dev.jsonl'}", "tolerance=1.0", f"hydra.run.dir={tmp_path}"
+        "quantize",
+        f"model_dir={model}",
+        f"data.file={corpus_dir / 'dev.jsonl'}",
+        "tolerance=1.0",
+        f"hydra.run.dir={tmp_path}",
     )
     assert "quantize=auto takes int8" in out.stdout and "dev F1 float32" in out.stdout
     assert checkpoint.read_settings(model)["int8"]["verified"] is True

@@ -27,6 +27,7 @@ def test_tiny_model_learns_the_corpus(tmp_path):
         "trainer.args.learning_rate=1e-3",
         "relations.args.num_train_epochs=5",  # the bar below is far under what 5 epochs reach
         "plots=false",
+        "quantize_check=false",  # tested in test_training.py
         f"model_dir={tmp_path / 'model'}",
         f"hydra.run.dir={tmp_path / 'run'}",
         timeout=1500,

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from indonews.predict import onnx_available
 from indonews.schema import read_jsonl
 from indonews.training import (
     Backbone,
@@ -45,6 +46,7 @@ def test_train_writes_a_model_dir_the_extractor_loads(tmp_path, corpus_dir, tiny
         report_dir=tmp_path / "run",
         plots=False,
         seed=7,
+        quantize_check=True,
     )
     assert result.written and result.model_dir == tmp_path / "model" and result.tasks == ("ner", "relations")
     assert set(result.metrics) == {"dev", "test"} and set(result.metrics["dev"]) == {"entities", "relations"}
@@ -60,6 +62,12 @@ def test_train_writes_a_model_dir_the_extractor_loads(tmp_path, corpus_dir, tiny
     assert settings["data"]["train_file"] == str(corpus_dir / "train.jsonl") and settings["data"]["test_file"] is None
     assert settings["seed"] == 7 and settings["world_size"] == 1
     assert settings["training"]["ner"]["max_steps"] == settings["training"]["relations"]["max_steps"] == 2
+    if onnx_available():  # the int8 verdict quantize="auto" follows, made on dev after writing
+        verdict = settings["int8"]
+        assert verdict["documents"] == len(read_jsonl(corpus_dir / "dev.jsonl")) and verdict["tolerance"] == 0.0
+        assert verdict["verified"] == (verdict["int8_f1"] >= verdict["float32_f1"])
+    else:
+        assert "int8" not in settings
 
     ex = Extractor.from_pretrained(result.model_dir, runtime="torch")
     assert ex.relations is not None and ex.words == "text"

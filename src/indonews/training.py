@@ -183,6 +183,7 @@ def train(
     eval_batch_size: int = 32,
     seed: int | None = None,
     cache_dir: str | os.PathLike | None = None,
+    quantize_check: bool = False,
 ) -> TrainingResult:
     """Train ``tasks`` on ``backbone``, evaluate on dev and test, and write ``model_dir`` in one rename.
 
@@ -196,6 +197,9 @@ def train(
     ``report_dir`` (none when None). ``seed`` is recorded in ``indonews.json`` (by default the seed
     of the TrainingArguments trained). ``cache_dir`` holds what the backbone build and the augmentation
     download (nlp-id's sentences, person names); None is ``$INDONEWS_CACHE`` or ``~/.cache/indonews``.
+    ``quantize_check`` then scores the dev documents on ONNX Runtime in float32 and in int8 and records in
+    ``indonews.json`` whether int8 costs this model any F1 (:mod:`indonews.quantization`), which decides
+    what ``quantize="auto"`` runs; skipped with a warning where onnxruntime is not installed.
 
     Raises :class:`TrainingError` for a run that cannot start as asked; bad data, a bad window or an
     unwritable ``model_dir`` raise the errors of :mod:`indonews.schema`, :mod:`indonews.ner.features` and
@@ -270,7 +274,33 @@ def train(
     )
     log.info("model written to %s", out)
     result.written = True
+    if quantize_check and "ner" in tasks:
+        _check_int8(model_dir, dev_list, eval_batch_size)
     return result
+
+
+def _check_int8(model_dir: Path, dev_docs: list[Document], batch_size: int) -> None:
+    """Record whether int8 costs the written model dev F1; a failure is logged, the model stays as written."""
+    from indonews.predict import onnx_available
+    from indonews.quantization import check_int8, record_int8
+
+    if not onnx_available():
+        log.warning(
+            "int8 not checked: onnxruntime is not installed (pip install indonews[onnx]); quantize=auto keeps float32"
+        )
+        return
+    try:
+        verdict = check_int8(model_dir, dev_docs, batch_size=batch_size)
+    except Exception as exc:  # an export the exporter cannot trace: the model is written all the same
+        log.warning("int8 not checked: %s: %s; quantize=auto keeps float32", type(exc).__name__, exc)
+        return
+    record_int8(model_dir, verdict)
+    log.info(
+        "int8 on ONNX Runtime: dev F1 %.4f against float32's %.4f: quantize=auto %s",
+        verdict.int8_f1,
+        verdict.float32_f1,
+        "takes int8" if verdict.verified else "keeps float32",
+    )
 
 
 def _documents(docs: Docs) -> tuple[list[Document], str | None]:
