@@ -22,24 +22,27 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from indonews.training import (
+    PRECISIONS,
     Augmentation,
     Backbone,
     EntityTraining,
     PageNoise,
     RelationTraining,
     TrainingError,
+    precision_args,
     train,
 )
 
 
-def _training_args(node):
-    """TrainingArguments from a config node. A distributed launch on a machine with no accelerator
-    trains on CPU processes (DDP over gloo): accelerate only takes such a launch as distributed
-    when told it is a CPU run."""
+def _training_args(node, precision: str = "float32"):
+    """TrainingArguments from a config node, in ``precision`` (:func:`indonews.training.precision_args`). A
+    distributed launch on a machine with no accelerator trains on CPU processes (DDP over gloo): accelerate
+    only takes such a launch as distributed when told it is a CPU run."""
     import torch
 
-    extra = {}
-    if _common.world_size() > 1 and not torch.accelerator.is_available() and not node.get("use_cpu"):
+    on_cpu = node.get("use_cpu") or not torch.accelerator.is_available()
+    extra = precision_args(precision, "cpu" if on_cpu else "cuda")
+    if _common.world_size() > 1 and on_cpu and not node.get("use_cpu"):
         extra["use_cpu"] = True
     return instantiate(node, **extra)
 
@@ -49,10 +52,13 @@ def _training_args(node):
 def main(cfg: DictConfig) -> float:
     _common.setup_logging()
     model, data = cfg.model, cfg.data
+    for key, precision in (("trainer", cfg.trainer.precision), ("relations", cfg.relations.precision)):
+        if precision not in PRECISIONS:  # before any data or backbone is read
+            raise SystemExit(f"error: {key}.precision={precision}: expected one of {', '.join(PRECISIONS)}")
     # TrainingArguments are made when their model's training starts (making one starts the distributed
     # process group), after the checks before training
     entities = EntityTraining(
-        functools.partial(_training_args, cfg.trainer.args),
+        functools.partial(_training_args, cfg.trainer.args, cfg.trainer.precision),
         max_length=model.max_length,
         stride=model.stride,
         words=cfg.decoding.words,
@@ -60,7 +66,7 @@ def main(cfg: DictConfig) -> float:
         early_stopping_patience=cfg.trainer.early_stopping_patience,
     )
     relations = RelationTraining(
-        functools.partial(_training_args, cfg.relations.args),
+        functools.partial(_training_args, cfg.relations.args, cfg.relations.precision),
         max_length=cfg.relations.max_length,
         dropout=cfg.relations.dropout,
         early_stopping_patience=cfg.relations.early_stopping_patience,

@@ -109,3 +109,7 @@ def test_training_checks_int8_by_default_and_a_smoke_run_does_not():
     assert compose("train", "debug=fast").quantize_check is False
     assert compose("predict", "input=x", "output=y").quantize == "auto"
     assert compose("quantize").data.split == "dev" and compose("quantize").model_dir == compose("train").model_dir
+
+
+def test_training_is_float32_unless_a_recipe_asks_for_bfloat16():
+    assert compose("train").trainer.precision == compose("train").relations.precision == "float32"

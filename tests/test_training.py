@@ -127,3 +127,38 @@ def test_the_sweep_metric_is_relation_f1_when_only_relations_are_trained():
     assert TrainingResult("m", ("ner", "relations"), metrics).dev_f1 == 0.8
     assert TrainingResult("m", ("relations",), metrics).dev_f1 == 0.6
     assert TrainingResult("m", ("ner",)).dev_f1 == 0.0  # nothing scored (a rank other than 0)
+
+
+def test_precision_auto_takes_bfloat16_only_where_the_hardware_has_it(monkeypatch):
+    from indonews import predict
+    from indonews.training import precision_args
+
+    monkeypatch.setattr(predict, "fast_bfloat16", lambda device: device == "cuda")
+    assert precision_args("auto", "cuda") == {"bf16": True}
+    assert precision_args("auto", "cpu") == {}  # emulated bfloat16 is slower than float32
+    monkeypatch.setattr(predict, "fast_bfloat16", lambda device: True)
+    assert precision_args("auto", "cpu") == {"bf16": True, "use_cpu": True}  # transformers asks for use_cpu
+    with pytest.raises(TrainingError, match=r"precision 'fp8': expected one of float32, bfloat16, auto"):
+        precision_args("fp8", "cpu")
+
+
+def test_a_bfloat16_run_records_its_precision(tmp_path, corpus_dir, tiny_backbone):
+    result = train(
+        corpus_dir / "train.jsonl",
+        corpus_dir / "dev.jsonl",
+        str(tiny_backbone),
+        tmp_path / "model",
+        tasks=["ner"],
+        entities=EntityTraining(_args(tmp_path / "checkpoints", bf16=True), max_length=64, stride=16),
+        plots=False,
+    )
+    settings = json.loads((result.model_dir / "indonews.json").read_text())
+    assert settings["training"]["ner"]["precision"] == "bfloat16"
+
+
+def test_the_script_refuses_a_bad_precision_in_one_line_before_reading_anything(tmp_path):
+    from conftest import run_script
+
+    proc = run_script("train", "trainer.precision=fp8", f"hydra.run.dir={tmp_path}", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "error: trainer.precision=fp8: expected one of float32, bfloat16, auto" in proc.stderr
