@@ -130,6 +130,14 @@ def trained_model(tmp_path_factory, tiny_backbone, corpus_dir) -> Path:
     return out / "model"
 
 
+@pytest.fixture(scope="session")
+def ex(trained_model):
+    """The trained model loaded once for every test that only reads it (as predict.py loads it)."""
+    from indonews import Extractor
+
+    return Extractor.from_pretrained(trained_model)
+
+
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml"))
 
 

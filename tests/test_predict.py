@@ -7,11 +7,6 @@ from indonews import Extractor
 from indonews.schema import ENTITY_LABELS, LABEL2ID, bad_edge
 
 
-@pytest.fixture(scope="module")
-def ex(trained_model):
-    return Extractor.from_pretrained(trained_model)
-
-
 def check_offsets(text, ents):
     for e in ents:
         assert 0 <= e.start < e.end <= len(text)

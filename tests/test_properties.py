@@ -87,13 +87,6 @@ def check_spans(text, spans, edge_space_ok=False):
 # -- the Extractor ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ex(trained_model):
-    from indonews import Extractor
-
-    return Extractor.from_pretrained(trained_model)
-
-
 @FAST
 @given(text=any_text)
 @example(text="")

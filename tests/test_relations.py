@@ -3,10 +3,8 @@
 import json
 import shutil
 
-import pytest
 from conftest import run_script, tiny_overrides
 
-from indonews import Extractor
 from indonews.relations.candidates import candidate_pairs
 from indonews.relations.markers import encode_candidates, mark_pair
 from indonews.relations.meetings import assemble_meetings, fullest_names
@@ -175,11 +173,6 @@ def test_an_ambiguous_short_name_is_left_as_written():
     text = "Joko Widodo dan Dodi Widodo hadir. Widodo bicara."
     e = ents(text, ("Joko Widodo", "LEADER"), ("Dodi Widodo", "LEADER"), ("Widodo", "LEADER"))
     assert fullest_names(e)["T3"] == "Widodo"
-
-
-@pytest.fixture(scope="module")
-def ex(trained_model):
-    return Extractor.from_pretrained(trained_model)
 
 
 def test_extractor_loads_the_relation_model_and_predicts_valid_relations(ex, mini_docs):
