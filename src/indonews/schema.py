@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from indonews.files import json_problem
 from indonews.outputs import atomic_file
 
 ENTITY_LABELS: tuple[str, ...] = ("LEADER", "VENUE", "DATE")
@@ -248,21 +249,6 @@ def _check_unicode(obj: Any, where: str) -> None:
         raise CorpusError(
             where, "<line>", f"lone surrogate {bad.encode('unicode_escape').decode()!s}: not valid Unicode text"
         ) from None
-
-
-def json_problem(exc: json.JSONDecodeError | RecursionError) -> str:
-    """What is wrong with a JSON text, in words: the decoder's message and column, or too deep a nesting.
-
-    >>> try:
-    ...     json.loads('["unterminated')
-    ... except json.JSONDecodeError as exc:
-    ...     print(json_problem(exc))
-    Unterminated string starting at column 2
-    """
-    if isinstance(exc, RecursionError):  # the decoder recurses once per [ or {
-        return "nested too deeply (more levels of [ and { than Python's recursion limit)"
-    msg = exc.msg if exc.msg.endswith(" at") else f"{exc.msg} at"  # "Invalid control character at", ...
-    return f"{msg} column {exc.colno}"
 
 
 def _parse_json_line(line: str, where: str) -> Any:
