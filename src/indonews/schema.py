@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ RELATION_LABELS: tuple[str, ...] = tuple(RELATION_TYPES)
 IOB2_LABELS: tuple[str, ...] = ("O",) + tuple(f"{p}-{lab}" for lab in ENTITY_LABELS for p in ("B", "I"))
 LABEL2ID: dict[str, int] = {lab: i for i, lab in enumerate(IOB2_LABELS)}
 ID2LABEL: dict[int, str] = dict(enumerate(IOB2_LABELS))
+Span = tuple[int, int, str]  # (start, end, label): a mention as character offsets
 
 # Characters a span may not begin or end with (guideline: no edge white space or stray punctuation).
 EDGE_CHARS = " \t\n\r.,;:!?\"'“”‘’()[]{}-–—/"
@@ -140,6 +141,57 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and (bad_edge(text[start:end]) or text[end - 1].isspace()):
         end -= 1
     return start, end
+
+
+# -- IOB2 tags over words ----------------------------------------------------------------------------
+
+
+def tags_to_spans(tags: Sequence[str], word_offsets: Sequence[tuple[int, int]]) -> list[Span]:
+    """Turn word-level IOB2 tags into character spans. A stray ``I-X`` opens a new span (lenient).
+
+    >>> tags_to_spans(["B-LEADER", "I-LEADER", "O", "I-DATE"], [(0, 4), (5, 9), (10, 12), (13, 18)])
+    [(0, 9, 'LEADER'), (13, 18, 'DATE')]
+    """
+    spans: list[Span] = []
+    cur: list | None = None
+    for tag, (s, e) in zip(tags, word_offsets):
+        kind, _, lab = tag.partition("-")
+        if kind == "B" or (kind == "I" and (cur is None or cur[2] != lab)):
+            if cur:
+                spans.append(tuple(cur))
+            cur = [s, e, lab]
+        elif kind == "I":
+            cur[1] = e
+        else:
+            if cur:
+                spans.append(tuple(cur))
+            cur = None
+    if cur:
+        spans.append(tuple(cur))
+    return spans
+
+
+def spans_to_tags(spans: Sequence[Span], word_offsets: Sequence[tuple[int, int]]) -> list[str]:
+    """IOB2 tags over given words for character spans (a word overlapping a span belongs to it).
+
+    >>> spans_to_tags([(0, 9, "LEADER")], [(0, 4), (5, 9), (10, 12)])
+    ['B-LEADER', 'I-LEADER', 'O']
+    """
+    tags = []
+    ordered = sorted(spans)
+    j = 0
+    prev_span = None
+    for s, e in word_offsets:
+        while j < len(ordered) and ordered[j][1] <= s:
+            j += 1
+        if j < len(ordered) and ordered[j][0] < e:
+            tag = "I" if prev_span == j else "B"
+            tags.append(f"{tag}-{ordered[j][2]}")
+            prev_span = j
+        else:
+            tags.append("O")
+            prev_span = None
+    return tags
 
 
 def _score(value: Any, where: str, field_name: str) -> float | None:

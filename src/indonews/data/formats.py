@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from indonews.ner.alignment import spans_to_tags, tags_to_spans
 from indonews.outputs import write_text
 from indonews.schema import (
     ENTITY_LABELS,
@@ -32,6 +31,8 @@ from indonews.schema import (
     iter_json_lines,
     json_problem,
     read_jsonl,
+    spans_to_tags,
+    tags_to_spans,
     trim_span,
     write_jsonl,
 )
