@@ -8,6 +8,8 @@ import os
 import time
 from pathlib import Path
 
+from indonews.files import read_json  # noqa: F401  (the one JSON reader; train.py calls it as _common.read_json)
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = str(ROOT / "configs")
 os.environ.setdefault("PROJECT_ROOT", str(ROOT))
@@ -95,11 +97,20 @@ def clean_errors(fn):
     """
     from indonews.backbone import BackboneMismatch, BackboneUnavailable
     from indonews.checkpoint import CheckpointError
+    from indonews.files import JSONFileError
     from indonews.ner.features import WindowError
     from indonews.outputs import OutputError
     from indonews.schema import CorpusError
 
-    fixable = (BackboneUnavailable, BackboneMismatch, CheckpointError, CorpusError, OutputError, WindowError)
+    fixable = (
+        BackboneUnavailable,
+        BackboneMismatch,
+        CheckpointError,
+        CorpusError,
+        JSONFileError,
+        OutputError,
+        WindowError,
+    )
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -123,11 +134,3 @@ def refuse_renamed_overrides(renamed: dict[str, str], argv: list[str] | None = N
         key, _, value = arg.lstrip("+~").partition("=")
         if key in renamed:
             raise SystemExit(f"error: {key} is called {renamed[key]} now: {renamed[key]}={value or '...'}")
-
-
-def read_json(path, default=None):
-    """A JSON file's content, or ``default`` when the file does not exist."""
-    import json
-
-    path = Path(path)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default

@@ -2,7 +2,7 @@
 
 import pytest
 
-from indonews.ner.alignment import IGNORE, align_labels, spans_to_tags, tags_to_spans
+from indonews.ner.alignment import IGNORE, align_labels
 from indonews.ner.features import encode_windows
 from indonews.schema import ID2LABEL
 
@@ -68,14 +68,6 @@ def test_align_labels_pure_function_word_straddling_span_start():
     # span starts inside the word "xJokowi": that word carries B-
     offsets = [(0, 0), (0, 1), (1, 7), (8, 12), (0, 0)]
     assert align_labels([(1, 7, "LEADER")], offsets, [None, 0, 0, 1, None]) == [IGNORE, 1, IGNORE, 0, IGNORE]
-
-
-def test_tags_and_spans_round_trip():
-    words = [(0, 4), (5, 9), (10, 12), (13, 18), (19, 22)]
-    spans = [(0, 9, "LEADER"), (13, 22, "DATE")]
-    assert tags_to_spans(spans_to_tags(spans, words), words) == spans
-    # two adjacent spans of one label stay two spans
-    assert spans_to_tags([(0, 4, "VENUE"), (5, 9, "VENUE")], words[:2]) == ["B-VENUE", "B-VENUE"]
 
 
 def test_text_words_split_glued_words_and_punctuation(cased_tokenizer):

@@ -1,8 +1,10 @@
+import json
+
 import numpy as np
 import pytest
 from transformers import EvalPrediction
 
-from indonews.ner.metrics import build_compute_metrics, markdown_table, score_documents
+from indonews.ner.metrics import build_compute_metrics, confusion_counts, markdown_table, score_documents
 from indonews.schema import ID2LABEL, LABEL2ID, Document, Entity
 
 TEXT = "Presiden Joko Widodo tiba di Bali, Indonesia, Senin (12/5)."
@@ -49,3 +51,65 @@ def test_trainer_metrics_ignore_masked_tokens():
         logits[0, i, LABEL2ID[lab]] = 5.0  # predictions on ignored positions must not count
     m = build_compute_metrics(ID2LABEL)(EvalPrediction(predictions=logits, label_ids=labels))
     assert m["f1"] == 1.0 and m["f1_LEADER"] == 1.0 and m["f1_VENUE"] == 0.0
+
+
+# -- entity-type confusion counts
+
+
+MEETING = "Presiden Joko Widodo bertemu Anwar di Istana Bogor pada Senin pagi ."
+
+
+def meeting_doc(*spans: tuple[str, str], text: str = MEETING, doc_id: str = "d") -> Document:
+    ents = []
+    for i, (surface, label) in enumerate(spans, 1):
+        s = text.index(surface)
+        ents.append(Entity(f"T{i}", s, s + len(surface), label, surface))
+    return Document(doc_id, text, ents)
+
+
+def test_confusion_counts_a_hand_made_case():
+    gold = [
+        meeting_doc(("Joko Widodo", "LEADER"), ("Anwar", "LEADER"), ("Istana Bogor", "VENUE"), ("Senin pagi", "DATE")),
+        meeting_doc(("Anwar", "LEADER"), ("Senin", "DATE"), doc_id="e"),
+    ]
+    pred = [
+        meeting_doc(
+            ("Presiden Joko Widodo", "LEADER"),  # boundary error: Joko Widodo missed, this one spurious
+            ("Anwar", "VENUE"),  # right extent, wrong type
+            ("Istana Bogor", "VENUE"),  # right
+            ("Senin pagi", "DATE"),  # right
+        ),
+        meeting_doc(
+            ("Anwa", "LEADER"), ("Bogor", "VENUE"), doc_id="e"
+        ),  # part of a word counts as the word; Senin missed
+    ]
+    c = confusion_counts(gold, pred)
+    assert c["rows"] == ["LEADER", "VENUE", "DATE", "spurious"]
+    assert c["cols"] == ["LEADER", "VENUE", "DATE", "missed"]
+    assert c["counts"] == [
+        # LEADER VENUE DATE missed
+        [1, 1, 0, 1],  # gold LEADER: Anwar (e) right, Anwar (d) as VENUE, Joko Widodo missed
+        [0, 1, 0, 0],  # gold VENUE: Istana Bogor
+        [0, 0, 1, 1],  # gold DATE: Senin pagi right, Senin (e) missed
+        [1, 1, 0, 0],  # spurious: Presiden Joko Widodo, Bogor (e)
+    ]
+    json.dumps(c)  # goes into <split>.json as it is
+
+
+def test_confusion_diagonal_is_the_seqeval_true_positives():
+    gold = [
+        meeting_doc(("Joko Widodo", "LEADER"), ("Anwar", "LEADER"), ("Istana Bogor", "VENUE"), ("Senin pagi", "DATE"))
+    ]
+    pred = [meeting_doc(("Joko Widodo", "LEADER"), ("Anwar", "DATE"), ("Bogor", "VENUE"), ("Senin pagi", "DATE"))]
+    counts = confusion_counts(gold, pred)["counts"]
+    rep = score_documents(gold, pred)["entities"]
+    for i, lab in enumerate(("LEADER", "VENUE", "DATE")):
+        assert counts[i][i] == round(rep[lab]["recall"] * rep[lab]["support"])
+        assert sum(counts[i]) == rep[lab]["support"]
+
+
+def test_confusion_refuses_mismatched_documents():
+    with pytest.raises(ValueError, match="2 gold documents but 1"):
+        confusion_counts([meeting_doc(), meeting_doc()], [meeting_doc()])
+    with pytest.raises(ValueError, match="differs"):
+        confusion_counts([meeting_doc()], [meeting_doc(text="lain")])

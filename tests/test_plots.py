@@ -1,4 +1,4 @@
-"""Evaluation plots: confusion counts by hand, training-curve series, PNGs written by the library and by evaluate.py."""
+"""Evaluation plots: training-curve series, PNGs written by the library and by evaluate.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import run_script
 
-from indonews.ner.metrics import score_documents
-from indonews.plots import confusion_counts, plot_confusion, plot_training_curve, training_curve_points
+from indonews.ner.metrics import confusion_counts
+from indonews.plots import plot_confusion, plot_training_curve, training_curve_points
 from indonews.schema import Document, Entity
 
 TEXT = "Presiden Joko Widodo bertemu Anwar di Istana Bogor pada Senin pagi ."
@@ -21,50 +21,6 @@ def doc(*spans: tuple[str, str], text: str = TEXT, doc_id: str = "d") -> Documen
         s = text.index(surface)
         ents.append(Entity(f"T{i}", s, s + len(surface), label, surface))
     return Document(doc_id, text, ents)
-
-
-def test_confusion_counts_a_hand_made_case():
-    gold = [
-        doc(("Joko Widodo", "LEADER"), ("Anwar", "LEADER"), ("Istana Bogor", "VENUE"), ("Senin pagi", "DATE")),
-        doc(("Anwar", "LEADER"), ("Senin", "DATE"), doc_id="e"),
-    ]
-    pred = [
-        doc(
-            ("Presiden Joko Widodo", "LEADER"),  # boundary error: Joko Widodo missed, this one spurious
-            ("Anwar", "VENUE"),  # right extent, wrong type
-            ("Istana Bogor", "VENUE"),  # right
-            ("Senin pagi", "DATE"),  # right
-        ),
-        doc(("Anwa", "LEADER"), ("Bogor", "VENUE"), doc_id="e"),  # part of a word counts as the word; Senin missed
-    ]
-    c = confusion_counts(gold, pred)
-    assert c["rows"] == ["LEADER", "VENUE", "DATE", "spurious"]
-    assert c["cols"] == ["LEADER", "VENUE", "DATE", "missed"]
-    assert c["counts"] == [
-        # LEADER VENUE DATE missed
-        [1, 1, 0, 1],  # gold LEADER: Anwar (e) right, Anwar (d) as VENUE, Joko Widodo missed
-        [0, 1, 0, 0],  # gold VENUE: Istana Bogor
-        [0, 0, 1, 1],  # gold DATE: Senin pagi right, Senin (e) missed
-        [1, 1, 0, 0],  # spurious: Presiden Joko Widodo, Bogor (e)
-    ]
-    json.dumps(c)  # goes into <split>.json as it is
-
-
-def test_confusion_diagonal_is_the_seqeval_true_positives():
-    gold = [doc(("Joko Widodo", "LEADER"), ("Anwar", "LEADER"), ("Istana Bogor", "VENUE"), ("Senin pagi", "DATE"))]
-    pred = [doc(("Joko Widodo", "LEADER"), ("Anwar", "DATE"), ("Bogor", "VENUE"), ("Senin pagi", "DATE"))]
-    counts = confusion_counts(gold, pred)["counts"]
-    rep = score_documents(gold, pred)["entities"]
-    for i, lab in enumerate(("LEADER", "VENUE", "DATE")):
-        assert counts[i][i] == round(rep[lab]["recall"] * rep[lab]["support"])
-        assert sum(counts[i]) == rep[lab]["support"]
-
-
-def test_confusion_refuses_mismatched_documents():
-    with pytest.raises(ValueError, match="2 gold documents but 1"):
-        confusion_counts([doc(), doc()], [doc()])
-    with pytest.raises(ValueError, match="differs"):
-        confusion_counts([doc()], [doc(text="lain")])
 
 
 LOG = [

@@ -2,7 +2,15 @@ import json
 
 import pytest
 
-from indonews.schema import CorpusError, document_from_dict, iter_jsonl, read_jsonl, write_jsonl
+from indonews.schema import (
+    CorpusError,
+    document_from_dict,
+    iter_jsonl,
+    read_jsonl,
+    spans_to_tags,
+    tags_to_spans,
+    write_jsonl,
+)
 
 TEXT = "Presiden Prabowo tiba di Tokyo, Senin (12/5)."
 
@@ -176,3 +184,11 @@ def test_a_lone_surrogate_escape_is_a_corpus_error_with_its_line(tmp_path):
     with pytest.raises(CorpusError, match=r"c\.jsonl:2: .*lone surrogate \\ud83c"):
         read_jsonl(p)
     assert read_jsonl(write_lines(tmp_path, pair))[0].text.endswith("🎉")
+
+
+def test_tags_and_spans_round_trip():
+    words = [(0, 4), (5, 9), (10, 12), (13, 18), (19, 22)]
+    spans = [(0, 9, "LEADER"), (13, 22, "DATE")]
+    assert tags_to_spans(spans_to_tags(spans, words), words) == spans
+    # two adjacent spans of one label stay two spans
+    assert spans_to_tags([(0, 4, "VENUE"), (5, 9, "VENUE")], words[:2]) == ["B-VENUE", "B-VENUE"]

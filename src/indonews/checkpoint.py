@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from indonews.files import read_json
 from indonews.outputs import atomic_dir, write_text
-from indonews.schema import json_problem
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILES = ("model.safetensors", "model.safetensors.index.json")  # one file, or the map of a sharded one
@@ -60,23 +60,8 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
     return model_dir
 
 
-def read_json(path: str | os.PathLike, default: Any = None) -> Any:
-    """A JSON file's content, ``default`` when it does not exist; CheckpointError naming it when it is not JSON."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return default
-    except UnicodeDecodeError as exc:
-        raise CheckpointError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise CheckpointError(f"{path}: not valid JSON: {json_problem(exc)}") from None
-
-
 def _object(path: Path, default: dict) -> dict:
-    obj = read_json(path, default)
+    obj = read_json(path, default, CheckpointError)
     if not isinstance(obj, dict):
         raise CheckpointError(f"{path}: expected a JSON object, got {type(obj).__name__}")
     return obj
@@ -120,7 +105,7 @@ def read_metrics(model_dir: str | os.PathLike) -> dict | None:
 def read_trainer_log(model_dir: str | os.PathLike, relations: bool = False) -> list:
     """The entity model's Trainer log history (the relation model's with ``relations``); [] when not kept."""
     path = Path(model_dir) / (RELATIONS_TRAINER_LOG if relations else TRAINER_LOG)
-    history = read_json(path, [])
+    history = read_json(path, [], CheckpointError)
     if not isinstance(history, list):
         raise CheckpointError(f"{path}: expected a JSON list of log entries, got {type(history).__name__}")
     return history

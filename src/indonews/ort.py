@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from indonews import checkpoint
+from indonews import checkpoint, files
 from indonews.outputs import scratch_dir
 
 QUANTIZE = ("int8",)
@@ -49,7 +49,8 @@ def _require_onnxruntime():
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("INDONEWS_CACHE", Path.home() / ".cache" / "indonews")) / "onnx"
+    """Where exports are cached: ``onnx/`` in the package's cache (:func:`indonews.files.default_cache_dir`)."""
+    return files.default_cache_dir("onnx")
 
 
 def onnx_file(quantize: str | None) -> str:
@@ -98,8 +99,8 @@ def export_onnx(
 ) -> Path:
     """The entity model of ``model_dir`` as an optimized ONNX file; returns its path.
 
-    ``out_dir`` defaults to the cache (``$INDONEWS_CACHE/onnx/<fingerprint>``, ``~/.cache/indonews`` when
-    unset); pass ``model_dir / "onnx"`` to ship the export with the checkpoint. An
+    ``out_dir`` defaults to the cache (``onnx/<fingerprint>`` in :func:`indonews.files.default_cache_dir`);
+    pass ``model_dir / "onnx"`` to ship the export with the checkpoint. An
     export whose fingerprint matches is reused unless ``force``. The file is written aside and renamed into
     place, so an interrupted export leaves nothing that a later run would read; its work directory
     (:func:`indonews.outputs.scratch_dir`) is removed, or, after a kill, by the next export to ``out_dir``.

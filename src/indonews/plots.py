@@ -1,20 +1,8 @@
 """Pictures of a run: the training curve and an entity-type confusion matrix, as PNG files.
 
-Counting is kept apart from drawing (:func:`confusion_counts`, :func:`training_curve_points` are pure);
-matplotlib is imported only to draw, with the Agg backend, so nothing here needs a display.
-
-The confusion matrix compares mentions, not tags. Each gold and each predicted span is first put on
-the word grid the scores use (:func:`indonews.text.word_spans`, as :func:`indonews.ner.metrics.score_documents`
-does), then:
-
-- a gold span and a predicted span with exactly the same extent count once in cell (gold type,
-  predicted type); the diagonal is the strict true positives of the seqeval report, off-diagonal
-  cells are type errors on a correct extent;
-- a gold span that no predicted span matches exactly counts in (gold type, ``missed``);
-- a predicted span that no gold span matches exactly counts in (``spurious``, predicted type).
-
-A boundary error (``Presiden Prabowo`` for ``Prabowo``) is therefore one missed and one spurious
-span. The cell (``spurious``, ``missed``) is empty by construction.
+Counting is kept apart from drawing (:func:`indonews.ner.metrics.confusion_counts` and
+:func:`training_curve_points` are pure); matplotlib is imported only to draw, with the Agg backend, so
+nothing here needs a display.
 """
 
 from __future__ import annotations
@@ -22,51 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from indonews.ner.alignment import spans_to_tags, tags_to_spans
+from indonews.ner.metrics import MISSED, SPURIOUS
 from indonews.outputs import atomic_path
-from indonews.schema import ENTITY_LABELS, Document
-from indonews.text import word_spans
-
-MISSED = "missed"
-SPURIOUS = "spurious"
-
-
-def _word_level(doc: Document, words) -> set[tuple[int, int, str]]:
-    return set(tags_to_spans(spans_to_tags([(e.start, e.end, e.label) for e in doc.entities], words), words))
-
-
-def confusion_counts(gold: Sequence[Document], pred: Sequence[Document], labels: Sequence[str] = ENTITY_LABELS) -> dict:
-    """Gold type (rows, plus ``spurious``) against predicted type (columns, plus ``missed``), per the module doc.
-
-    Returns ``{"rows": [...], "cols": [...], "counts": [[int, ...], ...]}`` (JSON-ready).
-
-    >>> from indonews.schema import Entity
-    >>> t = "Jokowi ke Bali"
-    >>> g = Document("d", t, [Entity("T1", 0, 6, "LEADER"), Entity("T2", 10, 14, "VENUE")])
-    >>> p = Document("d", t, [Entity("T1", 0, 6, "VENUE")])
-    >>> confusion_counts([g], [p])["counts"]
-    [[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
-    """
-    if len(gold) != len(pred):
-        raise ValueError(f"{len(gold)} gold documents but {len(pred)} predicted")
-    rows, cols = [*labels, SPURIOUS], [*labels, MISSED]
-    counts = [[0] * len(cols) for _ in rows]
-    for g, p in zip(gold, pred):
-        if g.text != p.text:
-            raise ValueError(f"document {g.id}: predicted text differs from gold text")
-        words = word_spans(g.text)
-        gold_by_extent = {(s, e): lab for s, e, lab in _word_level(g, words)}
-        pred_by_extent = {(s, e): lab for s, e, lab in _word_level(p, words)}
-        for extent, lab in gold_by_extent.items():
-            if lab not in labels:
-                continue
-            other = pred_by_extent.get(extent)
-            col = cols.index(other) if other in labels else cols.index(MISSED)
-            counts[rows.index(lab)][col] += 1
-        for extent, lab in pred_by_extent.items():
-            if lab in labels and gold_by_extent.get(extent) not in labels:
-                counts[rows.index(SPURIOUS)][cols.index(lab)] += 1
-    return {"rows": rows, "cols": cols, "counts": counts}
 
 
 def training_curve_points(log_history: Sequence[dict], metric: str = "eval_f1") -> dict[str, list[tuple]]:
@@ -159,7 +104,8 @@ def plot_training_curve(
 
 
 def plot_confusion(confusion: dict, path: str | Path, split: str = "", dpi: int = 100) -> Path:
-    """Draw :func:`confusion_counts` output as an annotated heat map (the definition is in the title)."""
+    """Draw :func:`indonews.ner.metrics.confusion_counts` output as an annotated heat map (the definition is in
+    the title)."""
     plt = _pyplot()
     rows, cols, counts = confusion["rows"], confusion["cols"], confusion["counts"]
     fig, ax = plt.subplots(figsize=(6, 5.2))

@@ -6,9 +6,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from indonews.ner.metrics import markdown_table, score_documents
+from indonews.ner.metrics import confusion_counts, markdown_table, score_documents
 from indonews.outputs import write_text
-from indonews.plots import confusion_counts
 from indonews.relations.candidates import candidate_pairs
 from indonews.relations.metrics import score_relations
 from indonews.schema import Document, Relation, write_jsonl
@@ -34,7 +33,7 @@ def evaluate_extractor(extractor, docs: Sequence[Document], batch_size: int = 32
 
     With a relation model, ``relations`` holds strict relation scores three ways: on gold entities,
     end to end on predicted entities, and the every-pair baseline on gold entities. ``confusion``
-    holds the entity-type confusion counts (:func:`indonews.plots.confusion_counts`).
+    holds the entity-type confusion counts (:func:`indonews.ner.metrics.confusion_counts`).
     """
     pred = list(extractor.annotate([Document(d.id, d.text) for d in docs], batch_size=batch_size))
     report = score_documents(docs, pred)

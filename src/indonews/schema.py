@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from indonews.files import json_problem
 from indonews.outputs import atomic_file
 
 ENTITY_LABELS: tuple[str, ...] = ("LEADER", "VENUE", "DATE")
@@ -24,6 +25,7 @@ RELATION_LABELS: tuple[str, ...] = tuple(RELATION_TYPES)
 IOB2_LABELS: tuple[str, ...] = ("O",) + tuple(f"{p}-{lab}" for lab in ENTITY_LABELS for p in ("B", "I"))
 LABEL2ID: dict[str, int] = {lab: i for i, lab in enumerate(IOB2_LABELS)}
 ID2LABEL: dict[int, str] = dict(enumerate(IOB2_LABELS))
+Span = tuple[int, int, str]  # (start, end, label): a mention as character offsets
 
 # Characters a span may not begin or end with (guideline: no edge white space or stray punctuation).
 EDGE_CHARS = " \t\n\r.,;:!?\"'“”‘’()[]{}-–—/"
@@ -141,6 +143,57 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# -- IOB2 tags over words ----------------------------------------------------------------------------
+
+
+def tags_to_spans(tags: Sequence[str], word_offsets: Sequence[tuple[int, int]]) -> list[Span]:
+    """Turn word-level IOB2 tags into character spans. A stray ``I-X`` opens a new span (lenient).
+
+    >>> tags_to_spans(["B-LEADER", "I-LEADER", "O", "I-DATE"], [(0, 4), (5, 9), (10, 12), (13, 18)])
+    [(0, 9, 'LEADER'), (13, 18, 'DATE')]
+    """
+    spans: list[Span] = []
+    cur: list | None = None
+    for tag, (s, e) in zip(tags, word_offsets):
+        kind, _, lab = tag.partition("-")
+        if kind == "B" or (kind == "I" and (cur is None or cur[2] != lab)):
+            if cur:
+                spans.append(tuple(cur))
+            cur = [s, e, lab]
+        elif kind == "I":
+            cur[1] = e
+        else:
+            if cur:
+                spans.append(tuple(cur))
+            cur = None
+    if cur:
+        spans.append(tuple(cur))
+    return spans
+
+
+def spans_to_tags(spans: Sequence[Span], word_offsets: Sequence[tuple[int, int]]) -> list[str]:
+    """IOB2 tags over given words for character spans (a word overlapping a span belongs to it).
+
+    >>> spans_to_tags([(0, 9, "LEADER")], [(0, 4), (5, 9), (10, 12)])
+    ['B-LEADER', 'I-LEADER', 'O']
+    """
+    tags = []
+    ordered = sorted(spans)
+    j = 0
+    prev_span = None
+    for s, e in word_offsets:
+        while j < len(ordered) and ordered[j][1] <= s:
+            j += 1
+        if j < len(ordered) and ordered[j][0] < e:
+            tag = "I" if prev_span == j else "B"
+            tags.append(f"{tag}-{ordered[j][2]}")
+            prev_span = j
+        else:
+            tags.append("O")
+            prev_span = None
+    return tags
+
+
 def _score(value: Any, where: str, field_name: str) -> float | None:
     """An optional score as a float; a non-number counts as absent, an integer too big for a float is an error."""
     if not isinstance(value, (int, float)):
@@ -248,21 +301,6 @@ def _check_unicode(obj: Any, where: str) -> None:
         raise CorpusError(
             where, "<line>", f"lone surrogate {bad.encode('unicode_escape').decode()!s}: not valid Unicode text"
         ) from None
-
-
-def json_problem(exc: json.JSONDecodeError | RecursionError) -> str:
-    """What is wrong with a JSON text, in words: the decoder's message and column, or too deep a nesting.
-
-    >>> try:
-    ...     json.loads('["unterminated')
-    ... except json.JSONDecodeError as exc:
-    ...     print(json_problem(exc))
-    Unterminated string starting at column 2
-    """
-    if isinstance(exc, RecursionError):  # the decoder recurses once per [ or {
-        return "nested too deeply (more levels of [ and { than Python's recursion limit)"
-    msg = exc.msg if exc.msg.endswith(" at") else f"{exc.msg} at"  # "Invalid control character at", ...
-    return f"{msg} column {exc.colno}"
 
 
 def _parse_json_line(line: str, where: str) -> Any:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indonews.data.sources import default_cache_dir
+from indonews.files import default_cache_dir, read_json
 from indonews.outputs import write_text
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,9 @@ def extract_person_names(per_country: int = NAMES_PER_COUNTRY) -> dict[str, dict
 def person_names(cache_dir: str | Path | None = None) -> dict[str, dict[str, list[str]]]:
     """The Latin-script name lists, extracted from names-dataset on first use and cached."""
     path = Path(cache_dir or default_cache_dir()) / f"names_latin_{NAMES_PER_COUNTRY}.json"
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
+    cached = read_json(path)
+    if cached is not None:
+        return cached
     log.info("extracting Latin-script person names from names-dataset (once; ~15 s, ~3 GB)")
     names = extract_person_names()
     write_text(path, json.dumps(names, ensure_ascii=False))

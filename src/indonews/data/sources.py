@@ -15,17 +15,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from indonews.files import default_cache_dir
+
 NLP_ID_VERSION = "0.1.23.0"
 NLP_ID_MEMBER = "nlp_id/data/dataset_postag.txt"
-
-
-def default_cache_dir() -> Path:
-    import os
-
-    root = os.environ.get("INDONEWS_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "indonews"
-    )
-    return Path(root)
 
 
 def fetch_nlp_id_wheel(cache_dir: Path | None = None) -> Path:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from indonews.schema import LABEL2ID
+from indonews.schema import LABEL2ID, Span
 
 IGNORE = -100
-Span = tuple[int, int, str]  # (start, end, label)
 
 
 def word_starts(offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]) -> list[bool]:
@@ -65,51 +64,3 @@ def align_labels(
         else:
             labels.append(label2id["O"])
     return labels
-
-
-def tags_to_spans(tags: Sequence[str], word_offsets: Sequence[tuple[int, int]]) -> list[Span]:
-    """Turn word-level IOB2 tags into character spans. A stray ``I-X`` opens a new span (lenient).
-
-    >>> tags_to_spans(["B-LEADER", "I-LEADER", "O", "I-DATE"], [(0, 4), (5, 9), (10, 12), (13, 18)])
-    [(0, 9, 'LEADER'), (13, 18, 'DATE')]
-    """
-    spans: list[Span] = []
-    cur: list | None = None
-    for tag, (s, e) in zip(tags, word_offsets):
-        kind, _, lab = tag.partition("-")
-        if kind == "B" or (kind == "I" and (cur is None or cur[2] != lab)):
-            if cur:
-                spans.append(tuple(cur))
-            cur = [s, e, lab]
-        elif kind == "I":
-            cur[1] = e
-        else:
-            if cur:
-                spans.append(tuple(cur))
-            cur = None
-    if cur:
-        spans.append(tuple(cur))
-    return spans
-
-
-def spans_to_tags(spans: Sequence[Span], word_offsets: Sequence[tuple[int, int]]) -> list[str]:
-    """IOB2 tags over given words for character spans (a word overlapping a span belongs to it).
-
-    >>> spans_to_tags([(0, 9, "LEADER")], [(0, 4), (5, 9), (10, 12)])
-    ['B-LEADER', 'I-LEADER', 'O']
-    """
-    tags = []
-    ordered = sorted(spans)
-    j = 0
-    prev_span = None
-    for s, e in word_offsets:
-        while j < len(ordered) and ordered[j][1] <= s:
-            j += 1
-        if j < len(ordered) and ordered[j][0] < e:
-            tag = "I" if prev_span == j else "B"
-            tags.append(f"{tag}-{ordered[j][2]}")
-            prev_span = j
-        else:
-            tags.append("O")
-            prev_span = None
-    return tags

@@ -1,4 +1,4 @@
-"""seqeval scoring, strict IOB2.
+"""seqeval scoring, strict IOB2, and the entity-type confusion counts.
 
 Two views:
 - :func:`build_compute_metrics` for the Trainer: tags on the backbone's first sub-tokens (what
@@ -6,6 +6,18 @@ Two views:
 - :func:`score_documents` for reports: gold and predicted character spans turned into tags over one
   shared word tokenisation (:func:`indonews.text.word_spans`), so scores do not depend on the
   backbone's sub-word tokenizer and two backbones are compared on the same words.
+
+:func:`confusion_counts` compares mentions, not tags. Each gold and each predicted span is first put on
+the same word grid as :func:`score_documents`, then:
+
+- a gold span and a predicted span with exactly the same extent count once in cell (gold type,
+  predicted type); the diagonal is the strict true positives of the seqeval report, off-diagonal
+  cells are type errors on a correct extent;
+- a gold span that no predicted span matches exactly counts in (gold type, ``missed``);
+- a predicted span that no gold span matches exactly counts in (``spurious``, predicted type).
+
+A boundary error (``Presiden Prabowo`` for ``Prabowo``) is therefore one missed and one spurious
+span. The cell (``spurious``, ``missed``) is empty by construction. :mod:`indonews.plots` draws it.
 """
 
 from __future__ import annotations
@@ -16,9 +28,12 @@ import numpy as np
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from indonews.ner.alignment import IGNORE, spans_to_tags, tags_to_spans
-from indonews.schema import ENTITY_LABELS, RELATION_LABELS, Document
+from indonews.ner.alignment import IGNORE
+from indonews.schema import ENTITY_LABELS, RELATION_LABELS, Document, spans_to_tags, tags_to_spans
 from indonews.text import word_spans
+
+MISSED = "missed"  # the confusion counts' column for a gold span no prediction matches exactly
+SPURIOUS = "spurious"  # and their row for a predicted span no gold span matches exactly
 
 
 def _report(gold: list[list[str]], pred: list[list[str]]) -> dict:
@@ -93,6 +108,44 @@ def score_documents(gold: Sequence[Document], pred: Sequence[Document], context:
                     }
                 )
     return {"entities": _report(gold_tags, pred_tags), "errors": errors}
+
+
+def _word_level(doc: Document, words) -> set[tuple[int, int, str]]:
+    return set(tags_to_spans(doc_word_tags(doc, words), words))
+
+
+def confusion_counts(gold: Sequence[Document], pred: Sequence[Document], labels: Sequence[str] = ENTITY_LABELS) -> dict:
+    """Gold type (rows, plus ``spurious``) against predicted type (columns, plus ``missed``), per the module doc.
+
+    Returns ``{"rows": [...], "cols": [...], "counts": [[int, ...], ...]}`` (JSON-ready).
+
+    >>> from indonews.schema import Entity
+    >>> t = "Jokowi ke Bali"
+    >>> g = Document("d", t, [Entity("T1", 0, 6, "LEADER"), Entity("T2", 10, 14, "VENUE")])
+    >>> p = Document("d", t, [Entity("T1", 0, 6, "VENUE")])
+    >>> confusion_counts([g], [p])["counts"]
+    [[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
+    """
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold documents but {len(pred)} predicted")
+    rows, cols = [*labels, SPURIOUS], [*labels, MISSED]
+    counts = [[0] * len(cols) for _ in rows]
+    for g, p in zip(gold, pred):
+        if g.text != p.text:
+            raise ValueError(f"document {g.id}: predicted text differs from gold text")
+        words = word_spans(g.text)
+        gold_by_extent = {(s, e): lab for s, e, lab in _word_level(g, words)}
+        pred_by_extent = {(s, e): lab for s, e, lab in _word_level(p, words)}
+        for extent, lab in gold_by_extent.items():
+            if lab not in labels:
+                continue
+            other = pred_by_extent.get(extent)
+            col = cols.index(other) if other in labels else cols.index(MISSED)
+            counts[rows.index(lab)][col] += 1
+        for extent, lab in pred_by_extent.items():
+            if lab in labels and gold_by_extent.get(extent) not in labels:
+                counts[rows.index(SPURIOUS)][cols.index(lab)] += 1
+    return {"rows": rows, "cols": cols, "counts": counts}
 
 
 def markdown_table(report: dict, title: str = "Entities") -> str:

