@@ -42,8 +42,8 @@ def test_the_cache_is_indonews_cache_else_xdg_else_home(monkeypatch, tmp_path):
 
 def test_every_module_asks_files_for_the_cache_and_reads_json_through_it():
     root = Path(__file__).resolve().parents[1]
-    for path in [*(root / "src" / "indonews").rglob("*.py"), *(root / "scripts").glob("*.py")]:
-        if path.name in ("files.py", "bench.py"):  # bench.py: its default_cache_dir is still its own (issue 22)
+    for path in [*(root / "src" / "indonews").rglob("*.py"), *(root / "scripts").rglob("*.py")]:
+        if path.name == "files.py":
             continue
         text = path.read_text(encoding="utf-8")
         rel = path.relative_to(root)

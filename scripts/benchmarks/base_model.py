@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from indonews import checkpoint
+from indonews import checkpoint, files
 from indonews.outputs import atomic_dir
 
 BASE_SIZE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
@@ -48,7 +47,8 @@ def build_random_base(out_dir: str | Path, tokenizer_dir: str | Path, seed: int 
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("INDONEWS_CACHE", Path.home() / ".cache" / "indonews")) / "bench"
+    """Where the random base models live: ``bench/`` in the package's cache directory."""
+    return files.default_cache_dir("bench")
 
 
 def random_base_dir(cache_dir: str | Path, tokenizer_dir: str | Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from benchmarks.scoring import reproduction, span_f1, trim_spans, write_texts
 from benchmarks.systems import SYSTEMS, onnx_exports, peak_rss_mb
+from indonews.files import read_json
 
 SCRIPTS = Path(__file__).resolve().parents[1]  # scripts/: bench.py, predict.py and this package
 
@@ -69,7 +69,7 @@ def measure(
         "--repeat", str(repeat),
     ]  # fmt: skip
     _, peak = run_worker([*args, "--out", str(out)], threads)
-    result = json.loads(out.read_text(encoding="utf-8"))
+    result = read_json(out)
     result["peak_rss_mb"] = max(result["peak_rss_mb"], peak)
     return result
 
@@ -96,7 +96,7 @@ def measure_training(
     out = work / "train.json"
     args = ["--system", "train", "--model", str(model_dir), "--docs", str(train_file)]
     _, peak = run_worker([*args, "--steps", str(steps), "--batch-size", str(batch_size), "--out", str(out)], threads)
-    result = json.loads(out.read_text(encoding="utf-8"))
+    result = read_json(out)
     result["peak_rss_mb"] = max(result["peak_rss_mb"], peak)
     return result
 
