@@ -221,7 +221,7 @@ def train(
     ``_errors.jsonl``) and, with ``plots``, ``confusion_<split>.png`` and ``training_curve.png`` go to
     ``report_dir`` (none when None). ``seed`` is recorded in ``indonews.json`` (by default the seed
     of the TrainingArguments trained). ``cache_dir`` holds what the backbone build and the augmentation
-    download (nlp-id's sentences, person names); None is ``$INDONEWS_CACHE`` or ``~/.cache/indonews``.
+    download (nlp-id's sentences, person names); None is :func:`indonews.files.default_cache_dir`.
     ``quantize_check`` then scores the dev documents on ONNX Runtime in float32 and in int8 and records in
     ``indonews.json`` whether int8 costs this model any F1 (:mod:`indonews.quantization`), which decides
     what ``quantize="auto"`` runs; skipped with a warning where onnxruntime is not installed.
