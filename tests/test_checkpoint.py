@@ -231,3 +231,33 @@ def test_the_owners_sit_below_what_uses_them():
         text = path.read_text(encoding="utf-8")
         for literal in ('"indonews.json"', '"trainer_log.json"', '"metrics.json"', '"relation.json"'):
             assert literal not in text, f"{path.relative_to(ROOT)} spells {literal}"
+
+
+def test_the_package_imports_form_layers_with_no_cycle():
+    """Every import between the package's modules, those inside functions too, points one way: the graph has no
+    cycle, so the modules sort into layers and none reaches up. ``from indonews import checkpoint`` is an import
+    of the module ``checkpoint``; ``from indonews.backbone import BUILD_FILE`` one of the package's ``__init__``."""
+    from graphlib import CycleError, TopologicalSorter
+
+    src = ROOT / "src"
+    modules = {
+        ".".join(p.relative_to(src).with_suffix("").parts).removesuffix(".__init__"): p for p in src.rglob("*.py")
+    }
+    graph = {}
+    for module, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("indonews"):
+                imported |= {
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                    for a in node.names
+                }
+            elif isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names if a.name.startswith("indonews")}
+        graph[module] = imported - {module}
+    assert set().union(*graph.values()) <= set(modules)
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as err:
+        pytest.fail(f"import cycle: {' -> '.join(err.args[1])}")
+    assert set(order) == set(modules)

@@ -8,9 +8,10 @@ import pytest
 from conftest import run_script
 
 from indonews import Extractor, checkpoint
+from indonews.checkpoint import int8_verified
 from indonews.ner.metrics import score_documents
 from indonews.predict import onnx_available, resolve_quantize
-from indonews.quantization import Int8Verdict, check_int8, int8_verified, record_int8
+from indonews.quantization import Int8Verdict, check_int8, record_int8
 from indonews.schema import Document, read_jsonl
 
 needs_onnx = pytest.mark.skipif(not onnx_available(), reason="needs onnxruntime and onnx (pip install indonews[onnx])")

@@ -41,6 +41,7 @@ EXPORT_DIR = "onnx"
 METRICS_FILE = "metrics.json"
 TRAINER_LOG = "trainer_log.json"
 RELATIONS_TRAINER_LOG = "relations_trainer_log.json"
+INT8_KEY = "int8"  # in indonews.json: whether int8 costs the model dev F1 (indonews.quantization)
 DECODING_SETTINGS = ("max_length", "stride", "constrained", "words")  # what from_pretrained takes from indonews.json
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,17 @@ def read_settings(model_dir: str | os.PathLike) -> dict:
     if "words" in settings and not isinstance(settings["words"], str):
         raise CheckpointError(f"{path}: words must be a string, got {settings['words']!r}")
     return settings
+
+
+def int8_verified(settings: dict) -> bool:
+    """Whether a checkpoint's settings (``indonews.json``) hold a verdict that int8 costs it no dev F1
+    (:mod:`indonews.quantization` writes it; ``quantize="auto"`` follows it).
+
+    >>> int8_verified({"int8": {"verified": True}}), int8_verified({}), int8_verified({"int8": "yes"})
+    (True, False, False)
+    """
+    verdict = settings.get(INT8_KEY)
+    return isinstance(verdict, dict) and verdict.get("verified") is True
 
 
 def read_relation_settings(relations_dir: str | os.PathLike) -> dict | None:

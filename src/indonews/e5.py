@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indonews.backbone import BUILD_FILE, BackboneUnavailable
+from indonews.backbone.hub import BUILD_FILE, BackboneUnavailable
 from indonews.outputs import atomic_dir
 
 log = logging.getLogger(__name__)

@@ -101,9 +101,7 @@ def resolve_quantize(quantize: str | None, runtime: str, settings: dict) -> str 
     """
     if quantize != "auto":
         return quantize
-    from indonews.quantization import int8_verified
-
-    return "int8" if runtime == "onnx" and int8_verified(settings) else None
+    return "int8" if runtime == "onnx" and checkpoint.int8_verified(settings) else None
 
 
 def fast_bfloat16(device: str | torch.device = "cpu") -> bool:

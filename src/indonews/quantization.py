@@ -7,7 +7,7 @@ model directory's ``indonews.json`` under ``"int8"``. ``scripts/train.py`` does 
 (``quantize_check``), ``python scripts/quantize.py model_dir=...`` for a model trained before. With
 ``quantize="auto"``, the default of :meth:`indonews.predict.Extractor.from_pretrained` and ``scripts/predict.py``,
 a CPU run takes int8 only for a checkpoint whose verdict says it costs no more than :data:`TOLERANCE` of dev
-entity F1 (:func:`int8_verified`); any other checkpoint runs in float32 as before.
+entity F1 (:func:`indonews.checkpoint.int8_verified`); any other checkpoint runs in float32 as before.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from indonews import checkpoint
 from indonews.ner.metrics import score_documents
 from indonews.schema import Document
 
-SETTINGS_KEY = "int8"
 TOLERANCE = 0.0  # dev entity F1 that int8 may lose and still be taken by quantize="auto": none
 
 
@@ -73,14 +72,4 @@ def check_int8(
 
 def record_int8(model_dir: str | os.PathLike, verdict: Int8Verdict) -> Path:
     """Write ``verdict`` into ``model_dir/indonews.json`` (atomically, the other settings kept)."""
-    return checkpoint.update_settings(model_dir, **{SETTINGS_KEY: asdict(verdict)})
-
-
-def int8_verified(settings: dict) -> bool:
-    """Whether a checkpoint's settings (``indonews.json``) hold a verdict that int8 costs it nothing.
-
-    >>> int8_verified({"int8": {"verified": True}}), int8_verified({}), int8_verified({"int8": "yes"})
-    (True, False, False)
-    """
-    verdict = settings.get(SETTINGS_KEY)
-    return isinstance(verdict, dict) and verdict.get("verified") is True
+    return checkpoint.update_settings(model_dir, **{checkpoint.INT8_KEY: asdict(verdict)})

@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from indonews.backbone.e5small import build_e5small, e5small_text_files
-from indonews.backbone.hub import resolve_backbone
+from indonews.backbone.hub import BUILD_FILE, resolve_backbone
 from indonews.backbone.tiny import build_tiny, tiny_text_files
 from indonews.files import read_json
 from indonews.outputs import write_text
 
 log = logging.getLogger(__name__)
-
-BUILD_FILE = "indonews_backbone.json"  # where an offline backbone came from and how it was built, beside it
 
 
 class BackboneMismatch(ValueError):

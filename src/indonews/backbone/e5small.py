@@ -20,7 +20,7 @@ def build_e5small(
 ) -> Path:
     """:func:`indonews.e5.build_e5_backbone` from a ``build`` section's options (:class:`indonews.e5.E5Spec`
     fields); a conversion is quick, so ``resume`` has nothing to resume."""
-    # indonews.e5 imports this package (BUILD_FILE, BackboneUnavailable): import it only to build
+    # numpy and the file reader only when a backbone is built
     from indonews.e5 import E5Spec, build_e5_backbone, e5_pruning_texts, e5_source
 
     spec = E5Spec(**options)

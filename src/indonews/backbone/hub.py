@@ -1,10 +1,13 @@
-"""Hub backbones (IndoBERT, XLM-R): a name or path resolved to something loadable, or a clear failure at once."""
+"""Hub backbones (IndoBERT, XLM-R): a name or path resolved to something loadable, or a clear failure at once;
+and the record every offline backbone directory keeps (``BUILD_FILE``), which the builders and readers share."""
 
 from __future__ import annotations
 
 import socket
 from pathlib import Path
 from urllib.parse import urlparse
+
+BUILD_FILE = "indonews_backbone.json"  # where an offline backbone came from and how it was built, beside it
 
 
 class BackboneUnavailable(RuntimeError):
