@@ -18,6 +18,14 @@ SCRIPTS = ROOT / "scripts"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one thread per pytest-xdist worker, and per script it runs: two workers on two cores, each with two
+    # OpenMP threads that spin while they wait, starve each other (a step 3-4x as slow)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ["MKL_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -106,6 +114,16 @@ def tiny_overrides(tiny_backbone: Path, corpus_dir: Path, out: Path, plots: bool
         f"hydra.run.dir={out}",
         f"model_dir={out / 'model'}",
     ]
+
+
+def compose(name: str, *overrides: str):
+    """A script's Hydra config as the script composes it (``name``: train, predict, evaluate ...), in-process:
+    for what a config says, no process needs to start."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
+        return hydra_compose(name, overrides=list(overrides))
 
 
 def run_script(name: str, *overrides: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:

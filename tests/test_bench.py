@@ -7,7 +7,7 @@ import os
 import sys
 
 import pytest
-from conftest import SCRIPTS, run_script
+from conftest import SCRIPTS, compose, run_script
 
 from indonews.schema import ID2LABEL
 
@@ -194,10 +194,7 @@ def test_scale_runs_predict_py_on_copies_of_the_documents(monkeypatch, tmp_path)
     cmd = cmds[1]
     assert cmd[:2] == [sys.executable, str(SCRIPTS / "predict.py")]
     # predict.py's config takes every override given to it
-    from hydra import compose, initialize_config_dir
-
-    with initialize_config_dir(str(SCRIPTS.parent / "configs"), version_base="1.3"):
-        cfg = compose("predict", overrides=cmd[2:])
+    cfg = compose("predict", *cmd[2:])
     assert (cfg.model_dir, cfg.input, cfg.output) == ("models/tiny", str(tmp_path / "scale_2.jsonl"),
                                                       str(tmp_path / "scale_2_pred.jsonl"))  # fmt: skip
     assert cfg.batch_size == 4 and cfg.device == "cpu"

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
-
-
-def compose(name: str, *overrides: str):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
-        return hydra_compose(name, overrides=list(overrides))
-
+from conftest import ROOT, compose
 
 READERS = {"evaluate": (), "predict": ("input=x", "output=y"), "publish": ("publish_dir=z",), "quantize": ()}
 

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, SCRIPTS, run_script
+from conftest import ROOT, SCRIPTS, compose, run_script
 
 from indonews.cluster import block_size, make_blocks
 from indonews.predict import BUFFER_BATCHES
@@ -227,10 +227,7 @@ def test_bad_engine_options_stop_before_ray_with_one_line(trained_model, tmp_pat
 
 
 def test_engine_default_is_the_single_process(tmp_path):
-    from hydra import compose, initialize_config_dir
-
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        cfg = compose("predict", overrides=["input=x", "output=y"])
-        assert cfg.engine.name == "local"
-        cfg = compose("predict", overrides=["input=x", "output=y", "engine=ray"])
-        assert (cfg.engine.name, cfg.engine.actors, cfg.engine.address, cfg.engine.batch_size) == ("ray", 2, None, None)
+    cfg = compose("predict", "input=x", "output=y")
+    assert cfg.engine.name == "local"
+    cfg = compose("predict", "input=x", "output=y", "engine=ray")
+    assert (cfg.engine.name, cfg.engine.actors, cfg.engine.address, cfg.engine.batch_size) == ("ray", 2, None, None)

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
-
-
-def compose(*overrides: str):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        return hydra_compose("train", overrides=list(overrides))
+from conftest import compose
 
 
 def test_logging_is_off_by_default_and_the_group_turns_both_trainers_on():
-    cfg = compose()
+    cfg = compose("train")
     assert cfg.trainer.args.report_to == "none" and cfg.relations.args.report_to == "none"
-    cfg = compose("logger=tensorboard", "experiment=tiny_augment")
+    cfg = compose("train", "logger=tensorboard", "experiment=tiny_augment")
     assert cfg.trainer.args.report_to == "tensorboard" and cfg.relations.args.report_to == "tensorboard"
 
 
