@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -261,3 +262,11 @@ def test_the_package_imports_form_layers_with_no_cycle():
     except CycleError as err:
         pytest.fail(f"import cycle: {' -> '.join(err.args[1])}")
     assert set(order) == set(modules)
+
+
+def test_the_readme_layout_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :].split("\n## ", 1)[0]
+    named = set(re.findall(r"\w+", layout))
+    modules = {p.stem for p in (ROOT / "src" / "indonews").rglob("*.py") if p.stem != "__init__"}
+    assert modules <= named, sorted(modules - named)
