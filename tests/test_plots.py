@@ -7,21 +7,10 @@ import json
 import numpy as np
 import pytest
 from conftest import run_script
+from test_metrics import meeting_doc as doc
 
 from indonews.ner.metrics import confusion_counts
 from indonews.plots import plot_confusion, plot_training_curve, training_curve_points
-from indonews.schema import Document, Entity
-
-TEXT = "Presiden Joko Widodo bertemu Anwar di Istana Bogor pada Senin pagi ."
-
-
-def doc(*spans: tuple[str, str], text: str = TEXT, doc_id: str = "d") -> Document:
-    ents = []
-    for i, (surface, label) in enumerate(spans, 1):
-        s = text.index(surface)
-        ents.append(Entity(f"T{i}", s, s + len(surface), label, surface))
-    return Document(doc_id, text, ents)
-
 
 LOG = [
     {"loss": 2.0, "grad_norm": 1.0, "learning_rate": 1e-4, "epoch": 0.5, "step": 5},
