@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import ROOT, SCRIPTS, run_script
 
 from indonews.schema import IOB2_LABELS, read_jsonl
@@ -194,3 +195,18 @@ def test_every_experiment_config_trains_one_model_per_multirun_job(experiment_sw
     logs = {exp: (run / "train.log").read_text() for exp, run in experiment_sweep.items()}
     assert "page noise: " in logs["e5small_noise"] and "noised copies added" in logs["e5small_noise"]
     assert not any("page noise" in text for exp, text in logs.items() if exp != "e5small_noise")
+
+
+# in this file, beside the other test of the sweep: the sweep is made once per pytest-xdist worker
+def test_tensorboard_run_writes_events_inside_the_run_dir(experiment_sweep):
+    pytest.importorskip("tensorboard", reason="tensorboard is not installed (pip install -e '.[tensorboard]')")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run = experiment_sweep["tiny_cpu"]  # the sweep's jobs run with logger=tensorboard when it is installed
+    for trainer_dir in ("checkpoints", "relation_checkpoints"):
+        events = list((run / trainer_dir / "runs").rglob("events.out.tfevents.*"))
+        assert events, f"no event file under {run / trainer_dir}"
+        acc = EventAccumulator(str(events[0].parent)).Reload()
+        tags = set(acc.Tags()["scalars"])
+        assert {"train/loss", "eval/f1"} <= tags, tags
+        assert len(acc.Scalars("train/loss")) >= 2  # debug=fast logs every step
