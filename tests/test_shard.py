@@ -240,7 +240,9 @@ def _stop_while_writing(argv, folder, signum, console):
 def test_a_stopped_run_leaves_no_output_and_can_be_rerun(trained_model, tmp_path, mini_docs):
     """SIGTERM, SIGHUP and Ctrl-C: no output, no temporary, the old output kept; SIGKILL leaves the
     temporary, which the rerun removes (and nothing of the user's that looks like one)."""
-    n_docs = 40
+    # enough documents that the run is still writing when the signal lands: its file buffer first reaches the
+    # disk some 25 documents in, and with 40 a loaded machine once let the run finish before the signal came
+    n_docs = 120
     inp = tmp_path / "in.jsonl"
     _write_jsonl_input(inp, [{"text": mini_docs[i % len(mini_docs)].text} for i in range(n_docs)])
     out_dir = tmp_path / "out"
