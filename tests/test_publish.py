@@ -101,6 +101,7 @@ def test_card_lists_the_training_hyperparameters(published):
         "| seed | 42 | 42 |",
         "| window (max length) | 64 tokens, stride 16 | 128 tokens |",
         "| dropout | model default | 0.1 |",
+        "| precision | float32 | float32 |",
         "| augmentation | none | none |",
     ):
         assert row in section

@@ -364,6 +364,7 @@ def hyperparameter_table(training: dict, augment: dict | None = None) -> list[st
         ("seed", lambda h: f"{h.get('seed')}"),
         ("window (max length)", window),
         ("dropout", lambda h: f"{h['dropout']:g}" if h.get("dropout") is not None else "model default"),
+        ("precision", lambda h: h.get("precision", "float32")),  # recorded since trainer.precision; float32 before
         ("augmentation", lambda h: _augmentation(augment or {})),
     ]
     out = ["| | " + " | ".join(name for name, _ in cols) + " |", "| --- |" + " --- |" * len(cols)]
